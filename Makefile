@@ -1,0 +1,35 @@
+# geogrid: the two commands are `make run` (set up + serve the demo) and `make test`.
+# Every target sets up what is missing first; all are safe to repeat.
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+.PHONY: db setup run test bench messages demo serve clean-db
+
+db:
+	@scripts/bootstrap.sh
+
+setup: db
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
+
+demo: setup
+	@$(PY) manage.py demo_load
+
+run: demo
+	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
+	@.venv/bin/gunicorn geogrid.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --error-logfile -
+
+test: db
+	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
+	@.venv/bin/pytest -q -p no:cacheprovider tests
+
+bench: setup
+	@$(PY) -m bench.run
+
+messages:
+	@$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=static
+
+clean-db:
+	@scripts/pg.sh stop; rm -rf var/pg
