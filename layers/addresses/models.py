@@ -1,1 +1,48 @@
-from django.contrib.gis.db import models  # noqa: F401
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+SRID = settings.GEOGRID_SRID
+
+
+class AddressKind(models.TextChoices):
+    RESIDENTIAL = "residential", _("residential")
+    SHOP = "shop", _("shop")
+    OFFICE = "office", _("office")
+    INSTITUTION = "institution", _("institution")
+    OTHER = "other", _("other")
+
+
+class Address(models.Model):
+    """A standard address (标准地址 of 一标三实) with its point and its micro-grid.
+
+    `grid` is the current micro-grid (a leaf base grid) holding the point; null means the
+    point lies in no micro-grid: a coverage gap, listed by the assignment report."""
+    full_text = models.CharField(_("full address"), max_length=300)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+    street = models.CharField(_("street"), max_length=50, blank=True)
+    community = models.CharField(_("community"), max_length=50, blank=True)
+    road = models.CharField(_("road or lane"), max_length=100, blank=True)
+    number = models.CharField(_("number"), max_length=30, blank=True)
+    building = models.CharField(_("building"), max_length=30, blank=True)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    room = models.CharField(_("room"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=AddressKind.choices, default=AddressKind.RESIDENTIAL)
+    households = models.PositiveIntegerField(_("households"), default=0)
+    geometry = models.PointField(_("location"), srid=SRID)
+    # The system the point was given in before conversion at the edge (wgs84/cgcs2000/gcj02/bd09).
+    source_crs = models.CharField(_("source coordinate system"), max_length=10, default="wgs84")
+    grid = models.ForeignKey("grids.Grid", verbose_name=_("micro-grid"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="addresses")
+    near_boundary = models.BooleanField(_("near a grid boundary"), default=False)
+    edge_distance_m = models.FloatField(_("distance to grid edge (m)"), null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        indexes = [models.Index(fields=["grid"])]
+
+    def __str__(self):
+        return self.full_text
