@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,16 @@ FIELD_ROLES = {Role.GRID_MEMBER, Role.GRID_HEAD, Role.STATION_CHIEF}
 LEADER_ROLES = {Role.COMMUNITY_LEADER, Role.STREET_LEADER, Role.DISTRICT_LEADER}
 
 
+class Duty(models.TextChoices):
+    """The six duties of a grid member (六大员, Jifeng practice)."""
+    OPINION_SURVEYOR = "opinion_surveyor", _("public-opinion surveyor")
+    DISPUTE_MEDIATOR = "dispute_mediator", _("dispute mediator")
+    CITY_ENFORCER = "city_enforcer", _("city-management enforcer")
+    POLICY_PUBLICIST = "policy_publicist", _("policy publicist")
+    SERVICE_PROVIDER = "service_provider", _("convenience-service provider")
+    DEMOCRACY_SUPERVISOR = "democracy_supervisor", _("democratic-system supervisor")
+
+
 class Assignment(models.Model):
     """A user's role on a grid. The user's scope is each assigned grid and all below it."""
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
@@ -27,6 +38,9 @@ class Assignment(models.Model):
     grid = models.ForeignKey("grids.Grid", verbose_name=_("grid"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="assignments")
     active = models.BooleanField(_("active"), default=True)
+    # Tags from Duty (六大员) a grid member carries; several members share a grid, each with some duties.
+    duties = ArrayField(models.CharField(max_length=32, choices=Duty.choices), verbose_name=_("duties"),
+                        default=list, blank=True)
 
     class Meta:
         verbose_name = _("assignment")
@@ -35,3 +49,22 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_role_display()} {self.grid or ''}"
+
+
+class StaffProfile(models.Model):
+    """What a staff member agreed to show residents on the public service card (亮牌承诺).
+    Nothing here is public unless `show_publicly` is set: it is the recorded consent."""
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    display_name = models.CharField(_("display name"), max_length=50)
+    photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
+    public_phone = models.CharField(_("public phone"), max_length=40, blank=True)
+    pledge = models.TextField(_("service pledge"), blank=True)
+    show_publicly = models.BooleanField(_("shown on the public service card"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return self.display_name

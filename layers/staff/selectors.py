@@ -56,3 +56,57 @@ def grid_list_in_scope(*, user, current: bool = True) -> QuerySet[Grid]:
     if current:
         qs = qs.filter(valid_to__isnull=True)
     return qs
+
+
+def scope_paths_for_roles(*, user, roles) -> list[str]:
+    """Path prefixes of the grids the user holds one of `roles` on (administrators get no
+    special treatment here: this answers "where does the user act in this capacity")."""
+    if not (user and user.is_authenticated):
+        return []
+    paths = (Assignment.objects.filter(user=user, active=True, grid__isnull=False, role__in=list(roles))
+             .values_list("grid__path", flat=True))
+    return sorted(set(paths))
+
+
+def scope_q_for_roles(*, user, roles, field: str = "grid") -> Q:
+    """Like scope_q, but only through assignments with one of `roles`."""
+    q = Q(pk__in=[])
+    for p in scope_paths_for_roles(user=user, roles=roles):
+        q |= Q(**{f"{field}__path__startswith": p})
+    return q
+
+
+def user_sees_small_counts(*, user) -> bool:
+    """True only for staff whose whole scope is micro-grids (grid heads and members): above the
+    grid head's level, per-grid counts of a category are shown coarsened ("<10")."""
+    paths = scope_paths(user=user)
+    if not paths:  # None (administrator: the whole territory) or nothing at all
+        return False
+    ids = [int(p.strip("/").split("/")[-1]) for p in paths]
+    has_children = Grid.objects.filter(parent_id__in=ids, valid_to__isnull=True, kind="base").exists()
+    return not has_children
+
+
+def staff_public_list(*, grid_id: int) -> list[dict]:
+    """The staff of a micro-grid who consented to be shown publicly (亮牌): its grid heads and
+    members, and the station chief of a grid above it. Only the public card fields."""
+    grid = Grid.objects.filter(pk=grid_id).only("path").first()
+    if grid is None:
+        return []
+    chain = [int(x) for x in grid.path.strip("/").split("/") if x]
+    rows = (Assignment.objects
+            .filter(Q(grid_id=grid_id, role__in=[Role.GRID_HEAD, Role.GRID_MEMBER])
+                    | Q(grid_id__in=chain, role=Role.STATION_CHIEF))
+            .filter(active=True, user__is_active=True, user__staff_profile__show_publicly=True)
+            .select_related("user__staff_profile"))
+    order = {Role.STATION_CHIEF: 0, Role.GRID_HEAD: 1, Role.GRID_MEMBER: 2}
+    out, seen = [], set()
+    for a in sorted(rows, key=lambda a: (order.get(a.role, 9), a.user_id)):
+        if (a.user_id, a.role) in seen:
+            continue
+        seen.add((a.user_id, a.role))
+        p = a.user.staff_profile
+        out.append({"name": p.display_name, "photo_url": p.photo.url if p.photo else "",
+                    "public_phone": p.public_phone, "pledge": p.pledge,
+                    "role": a.role, "role_label": str(Role(a.role).label)})
+    return out
