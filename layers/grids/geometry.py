@@ -21,7 +21,7 @@ def to_multipolygon(value, *, label: str = "") -> MultiPolygon:
         if isinstance(value, GEOSGeometry):
             geom = value.clone()
         elif isinstance(value, shapely.Geometry):
-            geom = GEOSGeometry(value.wkb)
+            geom = GEOSGeometry(memoryview(value.wkb))
         elif isinstance(value, dict):
             geom = GEOSGeometry(json.dumps(value.get("geometry", value)))
         elif isinstance(value, (str, bytes, memoryview)):

@@ -64,11 +64,9 @@ def grid_leaf_base_ids(*, under: Grid | None = None) -> QuerySet:
 
 def grids_geojson(qs: QuerySet[Grid], *, tolerance: float = 0.0) -> str:
     """A FeatureCollection (text) of the grids in `qs`, built inside PostGIS."""
-    inner, params = qs.values("pk").query.sql_with_params()
-    # The ORM subquery uses positional %s, so the file's named parameter becomes positional too.
-    query = sql("grids_geojson").format(ids=inner).replace("%(tolerance)s", "%s")
+    ids = list(qs.values_list("pk", flat=True))
     with connection.cursor() as cur:
-        cur.execute(query, [tolerance, tolerance, *params])
+        cur.execute(sql("grids_geojson"), {"ids": ids, "tolerance": tolerance})
         return cur.fetchone()[0]
 
 

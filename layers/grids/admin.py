@@ -1,0 +1,91 @@
+"""Admin for grids, with a map widget that loads nothing from the internet. Changes go
+through the grid services, so the admin obeys the same rules as every other path."""
+from django import forms
+from django.contrib import admin
+from django.contrib.gis.forms.widgets import BaseGeometryWidget
+from django.utils.translation import gettext_lazy as _
+
+from layers.core.errors import RuleViolation
+
+from .models import Grid, GridVersion, Station
+from .services import grid_create, grid_update
+
+try:  # vendored OpenLayers widget (maps layer); a WKT text box otherwise, never a CDN
+    from maps.widgets import OfflineMapWidget as MapWidget
+except ImportError:  # pragma: no cover - only before the maps layer exists
+    class MapWidget(BaseGeometryWidget):
+        template_name = "gis/openlayers.html"
+
+
+class GridAdminForm(forms.ModelForm):
+    class Meta:
+        model = Grid
+        fields = ["parent", "level", "kind", "use", "name", "code", "station", "geometry", "valid_from"]
+        widgets = {"geometry": MapWidget}
+
+    def clean(self):
+        data = super().clean()
+        # Check the tiling rules now, so a broken rule shows on the form, not as a server error.
+        from .geometry import to_multipolygon
+        from .services import grid_problems
+        geom = data.get("geometry")
+        if geom is not None:
+            try:
+                geom = to_multipolygon(geom, label=data.get("name") or "")
+                exclude = [self.instance.pk] if self.instance.pk else []
+                problems = grid_problems(parent=data.get("parent"), kind=data.get("kind") or "base",
+                                         geometry=geom, exclude_ids=exclude, label=data.get("name") or "")
+            except RuleViolation as v:
+                problems = [v]
+            for p in problems:
+                self.add_error("geometry", f"[{p.rule}] {p.messages[0]}")
+        return data
+
+
+class GridVersionInline(admin.TabularInline):
+    model = GridVersion
+    fields = ["version", "valid_from", "valid_to", "change", "changed_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Grid)
+class GridAdmin(admin.ModelAdmin):
+    form = GridAdminForm
+    list_display = ["code", "name", "level", "kind", "use", "station", "valid_from", "valid_to"]
+    list_filter = ["level", "kind", "use", ("valid_to", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "name"]
+    readonly_fields = ["version"]
+    inlines = [GridVersionInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # grids are retired, never deleted
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                saved = grid_update(grid=obj, user=request.user, name=data["name"], kind=data["kind"], use=data["use"],
+                                    station=data["station"],
+                                    geometry=data["geometry"] if "geometry" in form.changed_data else None,
+                                    note=str(_("edited in the admin")))
+            else:
+                saved = grid_create(parent=data["parent"], level=data["level"], name=data["name"],
+                                    geometry=data["geometry"], kind=data["kind"], code=data["code"] or None,
+                                    station=data["station"], use=data["use"], user=request.user,
+                                    valid_from=data["valid_from"])
+        except RuleViolation as v:
+            # The form checked the rules; a concurrent change can still break one.
+            raise forms.ValidationError(v.messages[0]) from v
+        obj.pk = saved.pk
+        obj.__dict__.update(saved.__dict__)
+
+
+@admin.register(Station)
+class StationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "phone"]
+    search_fields = ["code", "name"]
