@@ -1,21 +1,22 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from layers.staff.selectors import user_roles
 
 # The main pages, in the order the home page lists them; a layer adds its own by name here.
 PAGES = [
-    ("/maps/coverage/", "coverage map"),
-    ("/maps/hotspots/", "hotspots"),
-    ("/maps/special/", "special grids"),
-    ("/maps/grid/", "my grid"),
-    ("/incidents/", "incidents"),
-    ("/subjects/", "subjects"),
-    ("/planner/", "planner"),
-    ("/service-card/", "service card"),
-    ("/api/grids/", "grids API"),
-    ("/api/schema/", "OpenAPI schema"),
-    ("/admin/", "administration"),
+    ("/maps/coverage/", _("coverage map")),
+    ("/maps/hotspots/", _("hotspots")),
+    ("/maps/special/", _("special grids")),
+    ("/maps/grid/", _("my grid")),
+    ("/incidents/", _("incidents")),
+    ("/subjects/", _("subjects")),
+    ("/planner/", _("planner")),
+    ("/service-card/", _("service card")),
+    ("/api/grids/", _("grids API")),
+    ("/api/schema/", _("OpenAPI schema")),
+    ("/admin/", _("administration")),
 ]
 
 
