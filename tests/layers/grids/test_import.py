@@ -115,5 +115,5 @@ def test_unknown_parent_and_unreadable_file_are_clear_errors(tmp_path, parent):
         run(tmp_path / "x.geojson", "--parent", "999", "--level", 4)
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(CommandError, match="Cannot read"):
+    with pytest.raises(CommandError, match="Cannot read|无法读取"):
         run(bad, "--parent", parent.code, "--level", 4)
