@@ -18,7 +18,7 @@ class Plan(models.Model):
     directly: they edit a plan, validate it, preview its impact and publish it atomically."""
     parent = models.ForeignKey("grids.Grid", verbose_name=_("parent grid"), on_delete=models.PROTECT,
                                related_name="plans")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True,
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="plans")
     name = models.CharField(_("name"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
