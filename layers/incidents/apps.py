@@ -6,3 +6,10 @@ class IncidentsConfig(AppConfig):
     name = "layers.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self):
+        from layers.grids.hooks import on_boundaries_changed
+
+        from .services import incident_reroute_open
+
+        on_boundaries_changed(incident_reroute_open)

@@ -1,0 +1,45 @@
+"""Plain dicts out: the shapes are small and stable, and a dict is faster than a serializer."""
+from django.utils import timezone
+
+from ..models import Incident
+
+
+def _iso(value):
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def incident_summary(i: Incident) -> dict:
+    return {
+        "id": i.pk, "ref": i.ref, "status": i.status, "status_label": i.get_status_display(),
+        "incident_class": i.incident_class, "type": {"id": i.type_id, "code": i.type.code, "name": str(i.type)},
+        "source": i.source, "description": i.description,
+        "grid": {"id": i.grid_id, "code": i.grid.code, "name": i.grid.name},
+        "lon": round(i.geometry.x, 7), "lat": round(i.geometry.y, 7),
+        "reported_at": _iso(i.reported_at), "deadline": _iso(i.deadline), "overdue": i.overdue,
+        "closed_at": _iso(i.closed_at), "escalation_level": i.escalation_level,
+    }
+
+
+def incident_detail(i: Incident) -> dict:
+    data = incident_summary(i)
+    data.update({
+        "source_crs": i.source_crs, "near_boundary": i.near_boundary,
+        "address": {"id": i.address_id, "full_text": i.address.full_text} if i.address_id else None,
+        "special_grids": [{"id": g.pk, "code": g.code, "name": g.name, "kind": g.kind}
+                          for g in i.special_grids.order_by("code")],
+        "reporter": i.reporter.username if i.reporter_id else None,
+        "accepted_at": _iso(i.accepted_at), "resolved_at": _iso(i.resolved_at),
+        "photos": [{"id": p.pk, "url": p.file.url, "width": p.width, "height": p.height} for p in i.photos.all()],
+        "events": [{"kind": e.kind, "by": e.actor.username if e.actor_id else None, "role": e.role,
+                    "at": _iso(e.at), "from": e.from_status, "to": e.to_status, "note": e.note, "data": e.data}
+                   for e in i.events.select_related("actor").order_by("at", "id")],
+        "escalations": [{"id": e.pk, "level": e.level, "level_label": e.get_level_display(),
+                         "grid": {"id": e.grid_id, "code": e.grid.code, "name": e.grid.name} if e.grid_id else None,
+                         "department": e.department.name if e.department_id else None,
+                         "automatic": e.automatic, "escalated_at": _iso(e.escalated_at),
+                         "acknowledged_at": _iso(e.acknowledged_at), "acted_at": _iso(e.acted_at),
+                         "fed_back_at": _iso(e.fed_back_at), "feedback": e.feedback}
+                        for e in i.escalations.select_related("grid", "department").order_by("escalated_at", "id")],
+        "ratings": [{"score": r.score, "note": r.note, "at": _iso(r.rated_at)} for r in i.ratings.order_by("rated_at")],
+    })
+    return data
