@@ -12,9 +12,12 @@ log() { printf '\033[1m[geogrid]\033[0m %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------------------
 need_pkgs=()
 for p in postgresql-15 postgresql-15-postgis-3 postgresql-contrib python3-venv python3-dev \
-         chromium fonts-noto-cjk poppler-utils gettext nodejs npm make wrk; do
+         chromium fonts-noto-cjk poppler-utils gettext wrk; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
+# Node may come from elsewhere (e.g. a nodesource build that bundles npm): ask for the commands.
+command -v npm >/dev/null || need_pkgs+=(nodejs npm)
+command -v make >/dev/null || need_pkgs+=(make)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing Debian packages: ${need_pkgs[*]} (run as root, or install them)" >&2; exit 1
