@@ -36,7 +36,13 @@ class Address(models.Model):
                              on_delete=models.PROTECT, related_name="addresses")
     near_boundary = models.BooleanField(_("near a grid boundary"), default=False)
     edge_distance_m = models.FloatField(_("distance to grid edge (m)"), null=True, blank=True)
+    # When the assignment (grid, near-boundary flag or edge distance) last changed.
     assigned_at = models.DateTimeField(null=True, blank=True)
+    special_grids = models.ManyToManyField("grids.Grid", through="AddressSpecialGrid", blank=True,
+                                           related_name="special_addresses", verbose_name=_("special grids"))
+    # full_text normalised for fuzzy search (full-width digits, 幢/栋/号楼, no city/district prefix);
+    # a trigram index on it serves `address_search`.
+    search_key = models.CharField(max_length=300, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,3 +52,13 @@ class Address(models.Model):
 
     def __str__(self):
         return self.full_text
+
+
+class AddressSpecialGrid(models.Model):
+    """An address lies in a special grid (business district, religious site...). Special grids
+    overlay the base tiling, so an address may be in several; rebuilt by the assignment."""
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="special_links")
+    grid = models.ForeignKey("grids.Grid", on_delete=models.CASCADE, related_name="special_address_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["address", "grid"], name="address_special_grid_unique")]

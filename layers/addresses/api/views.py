@@ -1,0 +1,157 @@
+"""The locate API. Plain Django views, not DRF: a lookup is one SQL round trip returning the
+answer as JSON text, and DRF's request/response/serializer layers cost more than the query
+(DESIGN: the web layer is the cost of a lookup)."""
+import base64
+import datetime as dt
+import hashlib
+import json
+import math
+import time
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from layers.core.crs import normalise_crs, to_storage
+from layers.core.errors import InvalidCoordinates, RuleViolation
+
+from ..normalise import normalise_address
+from ..selectors import MAX_BATCH, address_locate_json, address_search
+
+# Who was found logged in recently, per worker process: checking the session costs two queries
+# (session row, user row), more than the lookup itself. An entry lives AUTH_TTL seconds, so a
+# logout or a deactivated account is refused at most that much later by this view.
+AUTH_TTL = 30.0
+_AUTH_MAX = 10_000
+_recent: dict[str, float] = {}
+
+
+def _remember(key: str) -> None:
+    if len(_recent) >= _AUTH_MAX:
+        _recent.clear()
+    _recent[key] = time.monotonic() + AUTH_TTL
+
+
+def _authenticated(request) -> bool:
+    now = time.monotonic()
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    cache_key = ("s:" + session_key) if session_key else \
+        ("b:" + hashlib.sha256(header.encode()).hexdigest()) if header.startswith("Basic ") else None
+    if cache_key and _recent.get(cache_key, 0.0) > now:
+        return True
+    ok = request.user.is_authenticated
+    if not ok and header.startswith("Basic "):
+        try:
+            username, _sep, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        user = authenticate(request, username=username, password=password)
+        ok = user is not None and user.is_active
+    if ok and cache_key:
+        _remember(cache_key)
+    return ok
+
+
+def _json(data, status=200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _bad(exc: RuleViolation) -> JsonResponse:
+    return _json(exc.as_dict(), status=400)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RuleViolation("date", _("date must be YYYY-MM-DD, not %(value)r") % {"value": value})
+
+
+def _points(raw, crs: str) -> list[tuple[float, float]]:
+    """Validate a batch: a list of [lon, lat] numbers in China; refuse it naming the first bad one."""
+    if not isinstance(raw, list):
+        raise InvalidCoordinates(_("points must be a list of [lon, lat] pairs"))
+    if len(raw) > MAX_BATCH:
+        raise RuleViolation("batch_too_large", _("At most %(max)d points per request, not %(n)d")
+                            % {"max": MAX_BATCH, "n": len(raw)})
+    minx, miny, maxx, maxy = settings.GEOGRID_CHINA_BBOX
+    plain = crs in ("wgs84", "cgcs2000")
+    out = []
+    for i, p in enumerate(raw):
+        try:
+            if not (isinstance(p, (list, tuple)) and len(p) == 2):
+                raise InvalidCoordinates(_("a point is a [lon, lat] pair"))
+            x, y = p
+            if plain and type(x) in (float, int) and type(y) in (float, int) \
+                    and minx <= x <= maxx and miny <= y <= maxy and math.isfinite(x) and math.isfinite(y):
+                out.append((float(x), float(y)))
+                continue
+            if isinstance(x, bool) or isinstance(y, bool) or not isinstance(x, (int, float)) \
+                    or not isinstance(y, (int, float)):
+                raise InvalidCoordinates(_("lon and lat must be numbers"))
+            out.append(to_storage(x, y, crs))
+        except RuleViolation as exc:
+            raise RuleViolation("coordinates", _("point %(i)d: %(reason)s") % {"i": i, "reason": exc.messages[0]},
+                                extra={"index": i}) from None
+    return out
+
+
+def _forbidden() -> JsonResponse:
+    return _json({"detail": _("Authentication credentials were not provided.")}, status=403)
+
+
+@csrf_exempt  # a lookup changes nothing, so a forged cross-site POST gains nothing to read or write
+def locate(request):
+    """GET ?lon=&lat=[&crs=][&date=] one point; GET ?address= text search; POST a batch."""
+    if not _authenticated(request):
+        return _forbidden()
+    try:
+        if request.method == "POST":
+            return _locate_batch(request)
+        if request.method != "GET":
+            return _json({"detail": _("Method not allowed")}, status=405)
+        q = request.GET
+        if "address" in q:
+            return _search(q)
+        if "lon" not in q or "lat" not in q:
+            raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
+        lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
+        (text,) = address_locate_json(points=[(lon, lat)], on=_date(q.get("date")))
+    except RuleViolation as exc:
+        return _bad(exc)
+    if text is None:
+        return _json({"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
+                      % {"lon": q["lon"], "lat": q["lat"]}}, status=404)
+    return HttpResponse(text, content_type="application/json")
+
+
+def _locate_batch(request):
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise RuleViolation("body", _("The body must be JSON: {\"crs\": ..., \"points\": [[lon, lat], ...]}"))
+    if not isinstance(body, dict) or "points" not in body:
+        raise RuleViolation("body", _("The body must be JSON: {\"crs\": ..., \"points\": [[lon, lat], ...]}"))
+    crs = normalise_crs(body.get("crs") or "wgs84")
+    points = _points(body["points"], crs)
+    on = _date(body.get("date"))
+    texts = address_locate_json(points=points, on=on)
+    out = '{"results":[' + ",".join(t if t is not None else "null" for t in texts) + "]}"
+    return HttpResponse(out, content_type="application/json")
+
+
+def _search(q):
+    text = q.get("address", "").strip()
+    if not text:
+        raise RuleViolation("address", _("address must not be empty"))
+    try:
+        limit = max(1, min(int(q.get("limit", 10)), 50))
+    except ValueError:
+        raise RuleViolation("limit", _("limit must be a whole number"))
+    return _json({"query": text, "normalised": normalise_address(text),
+                  "results": address_search(text=text, limit=limit)})

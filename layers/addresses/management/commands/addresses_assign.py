@@ -1,0 +1,46 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from layers.addresses.services import AssignmentReport, addresses_assign_all
+
+
+class _DryRun(Exception):
+    pass
+
+
+def print_report(report: AssignmentReport, out, *, limit: int = 50) -> None:
+    out.write(f"addresses: {report.considered}, in a micro-grid: {report.assigned}, "
+              f"near a boundary: {report.near_boundary}, coverage gaps: {report.gap_count}")
+    out.write(f"changed grid: {report.changed} ({report.seconds:.2f} s)")
+    for m in report.moves[:limit]:
+        out.write(f"  {m['from'] or '(none)'} -> {m['to'] or '(none)'}: {m['count']}")
+    if len(report.moves) > limit:
+        out.write(f"  ... and {len(report.moves) - limit} more pairs")
+    for g in report.gaps[:limit]:
+        out.write(f"  gap: #{g['id']} {g['full_text']}")
+    if report.gap_count > min(limit, len(report.gaps)):
+        out.write(f"  ... {report.gap_count - min(limit, len(report.gaps))} more gaps")
+
+
+class Command(BaseCommand):
+    help = ("Assign every address to its micro-grid and special grids and print the diff "
+            "(how many moved, from which grid to which) and the coverage gaps. "
+            "Re-assignment only derives data from the boundaries, so it is applied by default; "
+            "--dry-run shows the diff and writes nothing.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="compute and print the diff, write nothing")
+        parser.add_argument("--limit", type=int, default=50, help="how many move pairs and gaps to list")
+
+    def handle(self, *args, dry_run=False, limit=50, **options):
+        if dry_run:
+            try:
+                with transaction.atomic():
+                    report = addresses_assign_all(gap_limit=limit)
+                    raise _DryRun
+            except _DryRun:
+                pass
+            self.stdout.write("dry run: nothing written")
+        else:
+            report = addresses_assign_all(gap_limit=limit)
+        print_report(report, self.stdout, limit=limit)

@@ -1,0 +1,93 @@
+"""Reads of the address registry and the fast point lookup.
+
+Addresses are not personal data (a standard address, not who lives there); any logged-in
+user may read them and locate points."""
+import datetime as dt
+import json
+from functools import cache
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from layers.grids.selectors import Located
+
+from .models import Address
+from .normalise import normalise_address
+from .sqlfiles import sql
+
+MAX_BATCH = 10_000
+
+_CURRENT = {
+    "hit": "SELECT DISTINCT pts.ord, p.grid_id, p.kind, p.level "
+           "FROM pts JOIN grids_gridpiece p ON ST_Covers(p.geometry, pts.geom)",
+    "child_valid": "c.valid_to IS NULL",
+    "geometry_source": "grids_grid",
+}
+_VALID_ON = "{a}.valid_from <= %(on)s AND ({a}.valid_to IS NULL OR {a}.valid_to > %(on)s)"
+_ON_DATE = {
+    "hit": "SELECT DISTINCT pts.ord, g.id AS grid_id, g.kind, g.level "
+           "FROM pts JOIN grids_gridversion v ON ST_Covers(v.geometry, pts.geom) AND " + _VALID_ON.format(a="v")
+           + " JOIN grids_grid g ON g.id = v.grid_id AND " + _VALID_ON.format(a="g"),
+    "child_valid": _VALID_ON.format(a="c"),
+    "geometry_source": "(SELECT gg.id, gg.code, gg.name, gg.level, gg.path, v.geometry FROM grids_grid gg "
+                       "JOIN grids_gridversion v ON v.grid_id = gg.id AND " + _VALID_ON.format(a="v") + ")",
+}
+
+
+@cache
+def _locate_sql(dated: bool) -> str:
+    return sql("locate_points").format(**(_ON_DATE if dated else _CURRENT))
+
+
+def address_locate_json(*, points: list[tuple[float, float]], on: dt.date | None = None) -> list[str | None]:
+    """For each point (storage datum, already validated), its answer as JSON text or None in a
+    coverage gap: {"grid", "chain", "special", "station", "near_boundary", "edge_distance_m"}.
+    One SQL round trip for the whole list."""
+    if not points:
+        return []
+    params = {"xs": [p[0] for p in points], "ys": [p[1] for p in points], "srid": settings.GEOGRID_SRID,
+              "near": settings.GEOGRID_NEAR_BOUNDARY_M, "on": on}
+    with connection.cursor() as cur:
+        cur.execute(_locate_sql(on is not None), params)
+        return [row[1] for row in cur.fetchall()]
+
+
+def address_locate(*, lon: float, lat: float, on: dt.date | None = None) -> Located | None:
+    """The micro-grid holding a point (storage datum), as `grid_locate` returns it; same edge
+    rule as the bulk assignment (deepest level, then lowest code); None in a coverage gap."""
+    (text,) = address_locate_json(points=[(lon, lat)], on=on)
+    if text is None:
+        return None
+    d = json.loads(text)
+    return Located(grid=d["grid"], chain=d["chain"], special=d["special"],
+                   station_id=d["station"]["id"] if d["station"] else None,
+                   edge_distance_m=float(d["edge_distance_m"]), near_boundary=d["near_boundary"])
+
+
+def address_list(*, grid_id: int | None = None, gaps: bool = False, near_boundary: bool | None = None) -> QuerySet[Address]:
+    """Addresses, optionally of one micro-grid, only coverage gaps, or only near-boundary ones."""
+    qs = Address.objects.select_related("grid")
+    if grid_id is not None:
+        qs = qs.filter(grid_id=grid_id)
+    if gaps:
+        qs = qs.filter(grid__isnull=True)
+    if near_boundary is not None:
+        qs = qs.filter(near_boundary=near_boundary)
+    return qs.order_by("pk")
+
+
+def address_list_gaps() -> QuerySet[Address]:
+    """Addresses whose point lies in no micro-grid (coverage gaps)."""
+    return address_list(gaps=True)
+
+
+def address_search(*, text: str, limit: int = 10, min_score: float = 0.3) -> list[dict]:
+    """Registry addresses best matching free text (pg_trgm similarity on the normalised key),
+    each with its score and micro-grid chain."""
+    key = normalise_address(text)
+    if not key:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(sql("search"), {"key": key, "limit": limit, "min_score": min_score})
+        return [json.loads(row[0]) for row in cur.fetchall()]

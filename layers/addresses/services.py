@@ -1,0 +1,178 @@
+"""Writes to the address registry: the spatial assignment and the import.
+
+Assignment rules (the same in every path: bulk, re-assignment, import, lookup):
+- An address belongs to the current micro-grid covering its point; a micro-grid is a current
+  base grid with no current base child (`layers.grids.selectors.grid_leaf_base_ids`).
+- Edge rule: a point covered by several micro-grids (exactly on a shared edge) goes to the one
+  of the deepest level, then the LOWEST code (byte order). `grid_locate` breaks ties the same way.
+- Near boundary: the point lies within settings.GEOGRID_NEAR_BOUNDARY_M metres of its
+  micro-grid's edge; a person should confirm it. `edge_distance_m` keeps the distance (cm).
+- Coverage gap: a point in no micro-grid keeps grid=NULL and is listed in the report.
+- Special grids: every current special grid covering the point (AddressSpecialGrid).
+"""
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection, connections, transaction
+
+from layers.grids.models import Grid
+
+from .models import Address
+from .sqlfiles import sql
+
+
+@dataclass
+class AssignmentReport:
+    """What an assignment run did: the diff (moves between grids) and the coverage gaps."""
+    considered: int = 0
+    assigned: int = 0
+    changed: int = 0
+    near_boundary: int = 0
+    moves: list[dict] = field(default_factory=list)   # {"from", "to", "count"} by grid code
+    gaps: list[dict] = field(default_factory=list)    # {"id", "full_text"} of points in no micro-grid
+    gap_count: int = 0
+    seconds: float = 0.0
+
+    @property
+    def moved(self) -> int:
+        return sum(m["count"] for m in self.moves)
+
+
+def _filters(*, area: GEOSGeometry | None, ids: list[int] | None) -> tuple[str, str, str, dict]:
+    """SQL fragments choosing the addresses (alias a) and the grids (alias g / s) of a run."""
+    if area is not None:
+        params = {"area": bytes(area.transform(settings.GEOGRID_SRID, clone=True).ewkb)
+                  if area.srid and area.srid != settings.GEOGRID_SRID else bytes(area.ewkb)}
+        point = "ST_Intersects(a.geometry, ST_GeomFromEWKB(%(area)s))"
+        return point, "ST_Intersects(g.geometry, ST_GeomFromEWKB(%(area)s))", \
+            "ST_Intersects(s.geometry, ST_GeomFromEWKB(%(area)s))", params
+    if ids is not None:
+        box = ("(SELECT ST_SetSRID(ST_Extent(t.geometry)::geometry, %(srid)s) FROM addresses_address t"
+               " WHERE t.id = ANY(%(ids)s))")
+        return "a.id = ANY(%(ids)s)", f"g.geometry && {box}", f"s.geometry && {box}", \
+            {"ids": list(ids), "srid": settings.GEOGRID_SRID}
+    return "TRUE", "TRUE", "TRUE", {}
+
+
+def _run_parts(statements: list[tuple[str, dict]]) -> None:
+    """Run statements at once on separate connections (one per core); each commits alone."""
+    errors = []
+
+    def work(query, params):
+        try:
+            with connections["default"].cursor() as cur:
+                cur.execute(query, params)
+        except Exception as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+        finally:
+            connections["default"].close()
+
+    threads = [threading.Thread(target=work, args=s) for s in statements]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def _assign(*, area: GEOSGeometry | None = None, ids: list[int] | None = None,
+            parallel: bool | None = None, gap_limit: int = 100) -> AssignmentReport:
+    started = time.perf_counter()
+    point, grid_g, grid_s, params = _filters(area=area, ids=ids)
+    # Two connections only see committed data: inside a transaction (a hook, an import, a test)
+    # the run stays on this connection.
+    if parallel is None:
+        parallel = area is None and ids is None
+    parallel = parallel and not connection.in_atomic_block
+    tag = uuid.uuid4().hex[:12]
+    work, work_special, changes = f"addresses_work_{tag}", f"addresses_work_special_{tag}", f"addresses_changes_{tag}"
+    kind = "UNLOGGED" if parallel else "TEMP"
+    create = (f"CREATE {kind} TABLE {work} (address_id bigint, grid_id bigint, edge_m float8);"
+              f"CREATE {kind} TABLE {work_special} (address_id bigint, grid_id bigint);")
+    parts = 2 if parallel else 1
+    micro_sql = sql("assign_micro").format(work=work, grid_filter=grid_g, point_filter=point)
+    special_sql = sql("assign_special").format(work_special=work_special, grid_filter=grid_s, point_filter=point)
+    statements = [(micro_sql, {**params, "parts": parts, "part": k}) for k in range(parts)]
+    statements.append((special_sql, params))
+    with connection.cursor() as cur:
+        cur.execute(create)
+    try:
+        if parallel:
+            _run_parts(statements)
+        else:
+            with connection.cursor() as cur:
+                for query, p in statements:
+                    cur.execute(query, p)
+        report = _apply(work=work, work_special=work_special, changes=changes, point=point,
+                        params=params, gap_limit=gap_limit)
+    except Exception:
+        # A temp table made inside a transaction goes with its rollback; unlogged ones do not.
+        if parallel:
+            with connection.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {work}, {work_special}")
+        raise
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {work}, {work_special}")
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+@transaction.atomic
+def _apply(*, work, work_special, changes, point, params, gap_limit) -> AssignmentReport:
+    report = AssignmentReport()
+    with connection.cursor() as cur:
+        cur.execute(sql("assign_apply").format(work=work, work_special=work_special, changes=changes,
+                                               point_filter=point),
+                    {**params, "near": settings.GEOGRID_NEAR_BOUNDARY_M})
+        cur.execute(f"SELECT count(*), count(*) FILTER (WHERE old_grid IS DISTINCT FROM new_grid) FROM {changes}")
+        _rows, report.changed = cur.fetchone()
+        cur.execute(f"""SELECT o.code, n.code, count(*) FROM {changes} c
+                        LEFT JOIN grids_grid o ON o.id = c.old_grid LEFT JOIN grids_grid n ON n.id = c.new_grid
+                        WHERE c.old_grid IS DISTINCT FROM c.new_grid
+                        GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""")
+        report.moves = [{"from": a, "to": b, "count": n} for a, b, n in cur.fetchall()]
+        cur.execute(f"""SELECT count(*), count(a.grid_id), count(*) FILTER (WHERE a.near_boundary)
+                        FROM addresses_address a WHERE {point}""", params)
+        report.considered, report.assigned, report.near_boundary = cur.fetchone()
+        report.gap_count = report.considered - report.assigned
+        cur.execute(f"SELECT a.id, a.full_text FROM addresses_address a WHERE a.grid_id IS NULL AND {point} "
+                    f"ORDER BY a.id LIMIT %(gap_limit)s", {**params, "gap_limit": gap_limit})
+        report.gaps = [{"id": i, "full_text": t} for i, t in cur.fetchall()]
+        cur.execute(f"DROP TABLE {changes}")
+    return report
+
+
+def addresses_assign_all(*, parallel: bool | None = None, gap_limit: int = 100) -> AssignmentReport:
+    """Assign every address to its micro-grid and special grids, inside PostGIS; report the diff.
+
+    Outside a transaction the micro-grids are split into two disjoint halves joined on two
+    connections at once (both cores); results go to a new unlogged table and only the rows
+    that changed are written back."""
+    return _assign(parallel=parallel, gap_limit=gap_limit)
+
+
+def addresses_assign_area(*, area: GEOSGeometry, gap_limit: int = 100) -> AssignmentReport:
+    """Re-assign only the addresses whose point lies in `area` (e.g. old ∪ new boundary)."""
+    return _assign(area=area, gap_limit=gap_limit)
+
+
+def addresses_assign_ids(*, ids: list[int], gap_limit: int = 100) -> AssignmentReport:
+    """Assign the given addresses (e.g. just imported)."""
+    return _assign(ids=list(ids), gap_limit=gap_limit)
+
+
+def addresses_reassign_for_grids(*, grid_ids: list[int], area: GEOSGeometry | None = None) -> AssignmentReport:
+    """Boundary-change hook: re-place the addresses in the changed area, or, when the area is
+    unknown, those in the grids' current boundaries and those assigned to them."""
+    if area is None:
+        geoms = [g.geometry for g in Grid.objects.filter(pk__in=grid_ids)]
+        ids = list(Address.objects.filter(grid_id__in=grid_ids).values_list("pk", flat=True))
+        for geom in geoms:
+            ids += list(Address.objects.filter(geometry__intersects=geom).values_list("pk", flat=True))
+        return addresses_assign_ids(ids=sorted(set(ids)))
+    return addresses_assign_area(area=area)
