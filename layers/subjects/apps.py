@@ -6,3 +6,12 @@ class SubjectsConfig(AppConfig):
     name = "layers.subjects"
     label = "subjects"
     verbose_name = _("Subjects")
+
+    def ready(self):
+        # Registered after the addresses layer's hook (INSTALLED_APPS order), so addresses are
+        # re-assigned first and subjects then follow their address.
+        from layers.grids.hooks import on_boundaries_changed
+
+        from .services import subjects_follow_addresses
+
+        on_boundaries_changed(subjects_follow_addresses)

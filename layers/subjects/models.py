@@ -1,1 +1,98 @@
-from django.contrib.gis.db import models  # noqa: F401
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.utils.translation import gettext_lazy as _
+
+from .fields import EncryptedTextField
+
+
+class SubjectKind(models.TextChoices):
+    PERSON = "person", _("person")
+    ORGANISATION = "organisation", _("organisation")
+
+
+class SubjectCategory(models.TextChoices):
+    """United-front work (统战对象) categories."""
+    ETHNIC_MINORITY = "ethnic_minority", _("ethnic minority")
+    RELIGIOUS_FIGURE = "religious_figure", _("religious figure")
+    RETURNED_OVERSEAS = "returned_overseas", _("returned overseas Chinese or family")
+    HK_MACAO_TAIWAN = "hk_macao_taiwan", _("Hong Kong, Macao or Taiwan compatriot")
+    NON_PARTY_INTELLECTUAL = "non_party_intellectual", _("non-party intellectual")
+    NEW_SOCIAL_STRATUM = "new_social_stratum", _("new social stratum")
+    PRIVATE_ECONOMY = "private_economy", _("private-economy figure")
+    OTHER = "other", _("other")
+
+
+class Subject(models.Model):
+    """A person or organisation a grid serves (对象). Its grid is its address's micro-grid,
+    kept in step by the services and by the boundary-change hook.
+
+    Field classes (public / internal / sensitive) live in classification.py; sensitive fields
+    are encrypted at rest and shown in full only on a logged reveal."""
+    kind = models.CharField(_("kind"), max_length=20, choices=SubjectKind.choices, default=SubjectKind.PERSON)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=32, choices=SubjectCategory.choices)
+    address = models.ForeignKey("addresses.Address", verbose_name=_("address"), on_delete=models.PROTECT,
+                                related_name="subjects")
+    grid = models.ForeignKey("grids.Grid", verbose_name=_("micro-grid"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="subjects", editable=False)
+    needs = models.TextField(_("needs"), blank=True)
+    contact = models.CharField(_("contact (non-sensitive)"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    ethnicity = EncryptedTextField(_("ethnicity"), blank=True, default="")
+    religion = EncryptedTextField(_("religion"), blank=True, default="")
+    id_number = EncryptedTextField(_("ID number"), blank=True, default="")
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["grid", "category"])]
+
+    def __str__(self):
+        return self.name
+
+
+class VisitKind(models.TextChoices):
+    """Routine visits and the six must-visits (六必访)."""
+    ROUTINE = "routine", _("routine")
+    FAMILY_CONFLICT = "family_conflict", _("family conflict")
+    ILLNESS = "illness", _("illness or hospitalisation")
+    DEATH = "death", _("a death")
+    HARDSHIP = "hardship", _("hardship")
+    FESTIVAL = "festival", _("major festival")
+    IMPORTANT_EVENT = "important_event", _("important event")
+
+
+class Visit(models.Model):
+    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="visits")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff"), null=True,
+                              on_delete=models.SET_NULL, related_name="visits")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices, default=VisitKind.ROUTINE)
+    notes = models.TextField(_("notes"), blank=True)
+    follow_up = models.TextField(_("follow-up needed"), blank=True)
+    follow_up_done = models.BooleanField(_("follow-up done"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["subject", "-date"])]
+
+
+class RevealLog(models.Model):
+    """Access log of sensitive values: who saw which fields of which subject, and when."""
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="reveals")
+    fields = ArrayField(models.CharField(max_length=32))
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("reveal log entry")
+        verbose_name_plural = _("reveal log")
+        ordering = ["-at"]

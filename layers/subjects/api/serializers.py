@@ -1,0 +1,49 @@
+from rest_framework import serializers
+
+from ..masking import mask
+from ..models import Subject, Visit, VisitKind
+from ..services import SENSITIVE
+
+
+class SubjectSerializer(serializers.ModelSerializer):
+    """A subject as staff in scope see it: sensitive values masked."""
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    address_text = serializers.CharField(source="address.full_text", read_only=True)
+    grid_code = serializers.CharField(source="grid.code", read_only=True, default=None)
+    grid_name = serializers.CharField(source="grid.name", read_only=True, default=None)
+
+    class Meta:
+        model = Subject
+        fields = ["id", "kind", "name", "category", "category_label", "address", "address_text", "grid",
+                  "grid_code", "grid_name", "needs", "contact", "notes", *SENSITIVE, "created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for f in SENSITIVE:
+            data[f] = mask(f, getattr(instance, f))
+        data["masked"] = True
+        return data
+
+
+class RevealSerializer(serializers.Serializer):
+    fields = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    staff_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Visit
+        fields = ["id", "subject", "staff", "staff_name", "date", "kind", "notes", "follow_up", "follow_up_done"]
+        read_only_fields = ["staff"]
+
+    def get_staff_name(self, obj):
+        return obj.staff.get_full_name() if obj.staff else None
+
+
+class VisitCreateSerializer(serializers.Serializer):
+    subject = serializers.IntegerField()
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=VisitKind.choices, default=VisitKind.ROUTINE)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    follow_up = serializers.CharField(required=False, allow_blank=True, default="")
