@@ -1,0 +1,390 @@
+"""Map builders: pure functions of GeoDataFrames (WGS84/CGCS2000 in) -> folium.Map.
+
+No queries in here (STYLE rule 8): views fetch with selectors and hand frames over. Every
+map is built with `maps.assets.offline_map`, plugins go through `maps.assets.offline`, and
+legends are `maps.legend.Legend`, so the rendered HTML refers only to /static/vendor/.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from folium.plugins import HeatMap
+
+from .assets import offline, offline_map
+from .basemap import Basemap, shift_point, to_basemap_datum
+from .legend import Legend, LegendSwitch
+
+# ColorBrewer sequential palettes, light to dark (5 classes).
+PALETTES = {
+    "YlOrRd": ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
+    "Blues": ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+    "Greens": ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"],
+    "Purples": ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
+}
+NO_DATA = "#d9d9d9"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    palette: str
+
+
+def coverage_metrics() -> dict[str, Metric]:
+    """The coverage metrics a leader can map, in menu order (labels translated now)."""
+    ms = [
+        Metric("households_band", _("Households against the target band"), ""),
+        Metric("households", _("Households"), "Blues"),
+        Metric("households_per_staff", _("Households per staff member"), "Purples"),
+        Metric("visited_within_cadence", _("Visits within cadence"), "Greens"),
+        Metric("open_incidents", _("Open incidents"), "YlOrRd"),
+        Metric("overdue_incidents", _("Overdue incidents"), "YlOrRd"),
+        Metric("average_rating", _("Average rating"), "Greens"),
+        Metric("subjects", _("Subjects"), "Blues"),
+    ]
+    return {m.key: m for m in ms}
+
+
+BAND_COLOURS = {"below": "#9ecae1", "within": "#a1d99b", "above": "#fc9272", "none": NO_DATA}
+
+# Gi* classes: colour and legend order (hot first).
+HOTSPOT_CLASSES = ["hot99", "hot95", "hot90", "none", "cold90", "cold95", "cold99"]
+HOTSPOT_COLOURS = {"hot99": "#b2182b", "hot95": "#ef8a62", "hot90": "#fddbc7", "none": "#f7f7f7",
+                   "cold90": "#d1e5f0", "cold95": "#67a9cf", "cold99": "#2166ac"}
+
+SPECIAL_COLOURS = {"business_district": "#e6550d", "commercial_street": "#d6616b",
+                   "industrial_park": "#636363", "religious_site": "#756bb1",
+                   "business_building": "#3182bd", "market": "#31a354", "other": "#969696"}
+
+STATUS_COLOURS = {"new": "#e41a1c", "reported": "#e41a1c", "open": "#e41a1c", "assigned": "#ff7f00",
+                  "accepted": "#ff7f00", "in_progress": "#ffbf00", "handling": "#ffbf00",
+                  "escalated": "#984ea3", "resolved": "#4daf4a", "closed": "#999999",
+                  "rejected": "#999999"}
+
+
+def _hotspot_label(cls: str) -> str:
+    return {"hot99": _("Hot spot, 99% confidence"), "hot95": _("Hot spot, 95% confidence"),
+            "hot90": _("Hot spot, 90% confidence"), "none": _("Not significant"),
+            "cold90": _("Cold spot, 90% confidence"), "cold95": _("Cold spot, 95% confidence"),
+            "cold99": _("Cold spot, 99% confidence")}[cls]
+
+
+def _new_map(gdf: gpd.GeoDataFrame | None, m: folium.Map | None, basemap: Basemap | None) -> folium.Map:
+    if m is not None:
+        return m
+    if gdf is not None and not gdf.empty:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        centre = [(miny + maxy) / 2, (minx + maxx) / 2]
+    else:
+        centre, minx = [31.23, 121.47], None
+    m = offline_map(location=centre, zoom_start=14)
+    if basemap is not None:
+        for t in basemap.tiles:
+            kw = {"subdomains": list(t.subdomains)} if t.subdomains else {}
+            folium.TileLayer(tiles=t.url, attr=t.attribution, name=t.name, overlay=t.overlay,
+                             control=True, max_zoom=19, **kw).add_to(m)
+    if gdf is not None and not gdf.empty:
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _json_safe(v):
+    if v is None:
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else round(float(v), 2)
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def _features(gdf: gpd.GeoDataFrame, fields: list[str]) -> dict:
+    """A GeoJSON FeatureCollection of the frame with only `fields` (NaN -> null)."""
+    cols = [f for f in fields if f in gdf.columns]
+    geoms = gdf.geometry.values
+    out = []
+    for i, row in enumerate(gdf[cols].itertuples(index=False, name=None)):
+        g = geoms[i]
+        if g is None or g.is_empty:
+            continue
+        out.append({"type": "Feature", "geometry": g.__geo_interface__,
+                    "properties": {k: _json_safe(v) for k, v in zip(cols, row)}})
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def classify(values: pd.Series, *, k: int = 5, scheme: str = "FisherJenks") -> tuple[np.ndarray, list[float]]:
+    """Class index per value (-1 for missing) and the upper bounds, from mapclassify."""
+    vals = pd.to_numeric(values, errors="coerce")
+    ok = vals.notna().to_numpy()
+    idx = np.full(len(vals), -1, dtype=int)
+    if not ok.any():
+        return idx, []
+    data = vals[ok].to_numpy(dtype=float)
+    distinct = np.unique(data)
+    if len(distinct) <= k:
+        # Few distinct values: one class per value reads better than forced breaks.
+        bins = list(distinct)
+        idx[ok] = np.searchsorted(distinct, data)
+        return idx, bins
+    classifier = getattr(mapclassify, scheme)(data, k=k)
+    idx[ok] = classifier.yb
+    return idx, [float(b) for b in classifier.bins]
+
+
+def _break_labels(bins: list[float], lowest: float | None) -> list[str]:
+    labels, lo = [], lowest
+    for b in bins:
+        labels.append(_fmt(b) if lo is None or lo == b else f"{_fmt(lo)} – {_fmt(b)}")
+        lo = b
+    return labels
+
+
+def _tooltip_html(row: dict, fields: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th>{escape(label)}</th><td>{escape(_fmt(row.get(key)))}</td></tr>"
+                   for key, label in fields)
+    return f'<table class="geogrid-tip">{rows}</table>'
+
+
+def coverage_tooltip_fields() -> list[tuple[str, str]]:
+    return [("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),
+            ("subjects", _("Subjects")), ("staff", _("Staff")),
+            ("households_per_staff", _("Households per staff member")),
+            ("visited_within_cadence", _("Visits within cadence")),
+            ("open_incidents", _("Open incidents")), ("overdue_incidents", _("Overdue incidents")),
+            ("average_rating", _("Average rating")), ("flags", _("Flags"))]
+
+
+def _band_of(row, bands: dict[int, tuple[int, int]]) -> str:
+    band = bands.get(int(row["level"])) if "level" in row and pd.notna(row["level"]) else None
+    hh = row.get("households")
+    if band is None or hh is None or (isinstance(hh, float) and math.isnan(hh)):
+        return "none"
+    return "below" if hh < band[0] else "above" if hh > band[1] else "within"
+
+
+def build_coverage_map(gdf: gpd.GeoDataFrame, *, metric: str, m: folium.Map | None = None,
+                       level: int | None = None, level_names: dict[int, str] | None = None,
+                       bands: dict[int, tuple[int, int]] | None = None, outline: gpd.GeoDataFrame | None = None,
+                       basemap: Basemap | None = None, k: int = 5, scheme: str = "FisherJenks") -> folium.Map:
+    """Choropleth of one coverage metric per grid, one switchable layer per level in `gdf`.
+
+    `gdf` has a `level` column and the coverage figures (see coverage_tooltip_fields); each
+    level is classified on its own (mapclassify) with its own legend; `level` is shown first."""
+    metrics = coverage_metrics()
+    if metric not in metrics:
+        raise ValueError(f"unknown metric {metric!r}")
+    spec = metrics[metric]
+    gdf = to_basemap_datum(gdf, basemap)
+    m = _new_map(gdf, m, basemap)
+    levels = sorted(int(x) for x in gdf["level"].dropna().unique()) if "level" in gdf else []
+    shown = level if level in levels else (levels[-1] if levels else None)
+    names = level_names or {}
+    fields = [f for f in coverage_tooltip_fields() if f[0] in gdf.columns]
+    bands = bands or {}
+    for lv in levels:
+        part = gdf[gdf["level"] == lv].copy()
+        layer_name = str(names.get(lv, _("level %(n)s") % {"n": lv}))
+        if metric == "households_band":
+            part["_class"] = [_band_of(r, bands) for r in part.to_dict("records")]
+            part["_colour"] = part["_class"].map(BAND_COLOURS)
+            band = bands.get(lv)
+            items = [(BAND_COLOURS["below"], _("below the band") + (f" (< {band[0]})" if band else "")),
+                     (BAND_COLOURS["within"], _("within the band") + (f" ({band[0]}–{band[1]})" if band else "")),
+                     (BAND_COLOURS["above"], _("above the band") + (f" (> {band[1]})" if band else "")),
+                     (NO_DATA, _("no data"))]
+        else:
+            values = part[metric] if metric in part else pd.Series([np.nan] * len(part), index=part.index)
+            idx, bins = classify(values, k=k, scheme=scheme)
+            palette = PALETTES[spec.palette]
+            # Spread the palette over the classes actually used.
+            pos = np.linspace(0, len(palette) - 1, max(len(bins), 1)).round().astype(int)
+            colours = [palette[p] for p in pos]
+            part["_colour"] = [colours[i] if i >= 0 else NO_DATA for i in idx]
+            vals = pd.to_numeric(values, errors="coerce")
+            items = list(zip(colours, _break_labels(bins, float(vals.min()) if vals.notna().any() else None)))
+            if (idx < 0).any() or not bins:
+                items.append((NO_DATA, _("no data")))
+        part["_tip"] = [_tooltip_html(r, fields) for r in part.to_dict("records")]
+        fc = _features(part, ["id", "code", "name", "_colour", "_tip", metric])
+        group = folium.FeatureGroup(name=layer_name, overlay=len(levels) == 1, show=lv == shown)
+        folium.GeoJson(
+            fc, name=layer_name,
+            style_function=lambda f: {"fillColor": f["properties"]["_colour"], "color": "#555",
+                                      "weight": 1, "fillOpacity": 0.75},
+            highlight_function=lambda f: {"weight": 3, "color": "#000"},
+            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
+        ).add_to(group)
+        group.add_to(m)
+        m.add_child(Legend(f"{spec.label} · {layer_name}", items, group=layer_name if len(levels) > 1 else "",
+                           hidden=lv != shown))
+    if outline is not None and not outline.empty:
+        outline = to_basemap_datum(outline, basemap)
+        folium.GeoJson(_features(outline, ["name", "code"]), name=_("Boundaries above"),
+                       style_function=lambda f: {"fill": False, "color": "#222", "weight": 2.5},
+                       tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=[_("Grid"), _("Code")]),
+                       ).add_to(m)
+    m.add_child(LegendSwitch())
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def build_hotspot_map(gdf: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None = None,
+                      m: folium.Map | None = None, basemap: Basemap | None = None,
+                      title: str | None = None) -> folium.Map:
+    """Incidents as a heatmap plus the per-grid Gi* class (columns count, gi_z, p, class)."""
+    gdf = to_basemap_datum(gdf, basemap)
+    m = _new_map(gdf, m, basemap)
+    if incidents is not None and not incidents.empty:
+        pts = []
+        for g in incidents.geometry.values:
+            if g is not None and not g.is_empty:
+                lon, lat = shift_point(g.x, g.y, basemap)
+                pts.append([round(lat, 6), round(lon, 6)])
+        if pts:
+            offline(HeatMap(pts, name=_("Incident heatmap"), radius=18, blur=14, min_opacity=0.3)).add_to(m)
+    fields = [("name", _("Grid")), ("code", _("Code")), ("count", _("Incidents")), ("gi_z", _("Gi* z-score")),
+              ("p", _("p-value")), ("class_label", _("Class"))]
+    part = gdf.copy()
+    part["class"] = part["class"].fillna("none") if "class" in part else "none"
+    part["class_label"] = part["class"].map(_hotspot_label)
+    part["_colour"] = part["class"].map(HOTSPOT_COLOURS)
+    part["_tip"] = [_tooltip_html(r, fields) for r in part.to_dict("records")]
+    folium.GeoJson(
+        _features(part, ["id", "code", "name", "class", "_colour", "_tip"]), name=_("Gi* hot and cold spots"),
+        style_function=lambda f: {"fillColor": f["properties"]["_colour"], "color": "#666", "weight": 1,
+                                  "fillOpacity": 0.55},
+        highlight_function=lambda f: {"weight": 3, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
+    ).add_to(m)
+    m.add_child(Legend(title or _("Getis-Ord Gi* hot spots"),
+                       [(HOTSPOT_COLOURS[c], _hotspot_label(c)) for c in HOTSPOT_CLASSES]))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _kind_label(kind: str) -> str:
+    return {"business_district": _("business district"), "commercial_street": _("commercial street"),
+            "industrial_park": _("industrial park"), "religious_site": _("religious site"),
+            "business_building": _("business building"), "market": _("market"),
+            "other": _("other special grid")}.get(kind, kind)
+
+
+def build_special_map(gdf: gpd.GeoDataFrame, *, base: gpd.GeoDataFrame | None = None,
+                      m: folium.Map | None = None, basemap: Basemap | None = None) -> folium.Map:
+    """Special grids, one switchable layer per kind with its own colour, over the base grids."""
+    gdf = to_basemap_datum(gdf, basemap)
+    frame = gdf if base is None or base.empty else base
+    m = _new_map(to_basemap_datum(frame, basemap), m, basemap)
+    if base is not None and not base.empty:
+        base = to_basemap_datum(base, basemap)
+        folium.GeoJson(_features(base, ["name", "code"]), name=_("Base grids"),
+                       style_function=lambda f: {"fillColor": "#ffffff", "fillOpacity": 0.2, "color": "#888",
+                                                 "weight": 1},
+                       tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=[_("Grid"), _("Code")]),
+                       ).add_to(m)
+    fields = [("name", _("Special grid")), ("kind_label", _("Kind")), ("code", _("Code")),
+              ("households", _("Households")), ("open_incidents", _("Open incidents")),
+              ("incidents", _("Incidents")), ("area_m2", _("Area (m²)"))]
+    items = []
+    for kind in sorted(gdf["kind"].dropna().unique()) if not gdf.empty else []:
+        part = gdf[gdf["kind"] == kind].copy()
+        colour = SPECIAL_COLOURS.get(kind, SPECIAL_COLOURS["other"])
+        part["kind_label"] = _kind_label(kind)
+        part["_tip"] = [_tooltip_html(r, fields) for r in part.to_dict("records")]
+        label = _kind_label(kind)
+        folium.GeoJson(
+            _features(part, ["id", "code", "name", "kind", "_tip"]), name=label,
+            style_function=lambda f, c=colour: {"fillColor": c, "color": c, "weight": 2.5, "fillOpacity": 0.45,
+                                                "dashArray": "6 3"},
+            highlight_function=lambda f: {"weight": 4},
+            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
+        ).add_to(m)
+        items.append((colour, label))
+    m.add_child(Legend(_("Special grids"), items or [(NO_DATA, _("no special grids"))]))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(str(status).lower(), "#377eb8")
+
+
+def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | None = None,
+                        incidents: gpd.GeoDataFrame | None = None, m: folium.Map | None = None,
+                        basemap: Basemap | None = None, status_labels: dict[str, str] | None = None,
+                        incident_url: str = "/incidents/{id}/") -> folium.Map:
+    """The grid head's polygon, its children, and its incidents coloured by status.
+
+    `incidents` has columns id, status, overdue (bool), title/incident_class, reported_at;
+    overdue ones get a thick black ring; a popup links to `incident_url`."""
+    grid = to_basemap_datum(grid, basemap)
+    m = _new_map(grid, m, basemap)
+    status_labels = status_labels or {}
+    if children is not None and not children.empty:
+        children = to_basemap_datum(children, basemap)
+        ch = children.copy()
+        fields = [("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),
+                  ("open_incidents", _("Open incidents"))]
+        ch["_tip"] = [_tooltip_html(r, fields) for r in ch.to_dict("records")]
+        folium.GeoJson(_features(ch, ["id", "code", "name", "_tip"]), name=_("Child grids"),
+                       style_function=lambda f: {"fillColor": "#9ecae1", "fillOpacity": 0.15, "color": "#3182bd",
+                                                 "weight": 1},
+                       tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True)).add_to(m)
+    g = grid.copy()
+    g["_tip"] = [_tooltip_html(r, [("name", _("Grid")), ("code", _("Code"))]) for r in g.to_dict("records")]
+    folium.GeoJson(_features(g, ["id", "code", "name", "_tip"]), name=_("My grid"),
+                   style_function=lambda f: {"fill": False, "color": "#08306b", "weight": 4},
+                   tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True)).add_to(m)
+    items = []
+    if incidents is not None and not incidents.empty:
+        layer = folium.FeatureGroup(name=_("Incidents"))
+        seen = {}
+        for r in incidents.to_dict("records"):
+            pt = r["geometry"]
+            if pt is None or pt.is_empty:
+                continue
+            lon, lat = shift_point(pt.x, pt.y, basemap)
+            status = str(r.get("status", ""))
+            colour = _status_colour(status)
+            label = status_labels.get(status, status)
+            seen[label] = colour
+            overdue = bool(r.get("overdue"))
+            what = r.get("title") or r.get("incident_class_label") or r.get("incident_class") or ""
+            url = incident_url.format(id=r.get("id"))
+            popup = (f'<b>{escape(what)}</b><br>{escape(label)}'
+                     + (f' · <b style="color:#b00020">{escape(_("overdue"))}</b>' if overdue else "")
+                     + (f'<br>{escape(_fmt(r.get("reported_at")))}' if r.get("reported_at") is not None else "")
+                     + f'<br><a href="{escape(url)}" class="incident-link">{escape(_("Open"))}</a>')
+            folium.CircleMarker(
+                location=[lat, lon], radius=9 if overdue else 6, color="#000" if overdue else colour,
+                weight=3 if overdue else 1, fill=True, fill_color=colour, fill_opacity=0.9,
+                tooltip=escape(f"{what} · {label}" + (f" · {_('overdue')}" if overdue else "")),
+                popup=folium.Popup(popup, max_width=260),
+            ).add_to(layer)
+        layer.add_to(m)
+        items = [(c, lab) for lab, c in seen.items()]
+        items.append(("#ffffff", _("black ring: overdue")))
+    m.add_child(Legend(_("Incidents by status"), items or [(NO_DATA, _("no incidents"))], dots=True))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

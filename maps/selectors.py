@@ -1,0 +1,208 @@
+"""Reads for the map pages: grids as GeoDataFrames (GeoJSON built in SQL), coverage figures
+and incidents. The builders in maps/ stay free of the database; the views call these.
+
+The coverage figures and incident reads belong to the subjects and incidents layers; until a
+layer provides its selector, a smaller fallback from the tables that exist is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import geopandas as gpd
+import pandas as pd
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from layers.grids.models import Grid, GridKind
+from layers.grids.selectors import grid_leaf_base_ids, grids_geojson
+from layers.staff.selectors import grid_list_in_scope
+
+# Degrees; ~1 m at Shanghai. Enough to drop digitising noise at street zoom, not to move edges.
+DEFAULT_TOLERANCE = 0.00001
+
+
+def _coverage_selector():
+    try:
+        from layers.subjects.selectors import coverage_list
+    except ImportError:
+        return None
+    return coverage_list
+
+
+def _incident_selectors():
+    try:
+        from layers.incidents.selectors import incident_counts_by_grid, incident_list
+    except ImportError:
+        return None, None
+    return incident_list, incident_counts_by_grid
+
+
+def grid_frame(qs: QuerySet[Grid], *, tolerance: float = 0.0) -> gpd.GeoDataFrame:
+    """The grids of `qs` as a GeoDataFrame (id, code, name, level, kind, ... geometry)."""
+    fc = json.loads(grids_geojson(qs, tolerance=tolerance))
+    cols = ["id", "code", "name", "level", "kind", "use", "parent", "area_m2", "geometry"]
+    if not fc["features"]:
+        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=f"EPSG:{settings.GEOGRID_SRID}")
+    return gpd.GeoDataFrame.from_features(fc["features"], crs=f"EPSG:{settings.GEOGRID_SRID}")
+
+
+def scope_levels(*, user) -> list[int]:
+    """Levels of base grids under the user's own grids that a coverage map can show (3 and below)."""
+    qs = grid_list_in_scope(user=user).filter(kind=GridKind.BASE, level__gte=3)
+    return sorted(set(qs.values_list("level", flat=True)))
+
+
+def _fallback_coverage(*, user, level: int) -> list[dict]:
+    # Households from addresses and staff from assignments, summed over each grid's subtree.
+    from layers.addresses.models import Address
+    from layers.staff.models import Assignment
+
+    grids = list(grid_list_in_scope(user=user).filter(kind=GridKind.BASE, level=level)
+                 .values("id", "code", "name", "path"))
+    rows = []
+    for g in grids:
+        hh = Address.objects.filter(grid__path__startswith=g["path"]).aggregate(n=Sum("households"))["n"] or 0
+        staff = (Assignment.objects.filter(active=True, grid__path__startswith=g["path"])
+                 .values("user").distinct().count())
+        rows.append({"grid_id": g["id"], "code": g["code"], "name": g["name"], "households": hh,
+                     "subjects": None, "staff": staff,
+                     "households_per_staff": round(hh / staff, 1) if staff else None,
+                     "visited_within_cadence": None, "open_incidents": None, "overdue_incidents": None,
+                     "flags": []})
+    return rows
+
+
+def coverage_rows(*, user, level: int) -> list[dict]:
+    """Coverage figures per grid of `level` in the user's scope."""
+    coverage_list = _coverage_selector()
+    rows = coverage_list(user=user, level=level) if coverage_list else _fallback_coverage(user=user, level=level)
+    rows = [dict(r) for r in rows]
+    _, counts_by_grid = _incident_selectors()
+    if counts_by_grid and rows:
+        ids = [r["grid_id"] for r in rows]
+        counts = counts_by_grid(grid_ids=ids)
+        for r in rows:
+            c = counts.get(r["grid_id"], {})
+            if r.get("open_incidents") is None:
+                r["open_incidents"] = c.get("open")
+            if r.get("overdue_incidents") is None:
+                r["overdue_incidents"] = c.get("overdue")
+            if r.get("average_rating") is None:
+                r["average_rating"] = c.get("avg_rating")
+    return rows
+
+
+def coverage_frame(*, user, levels: list[int], tolerance: float = DEFAULT_TOLERANCE) -> gpd.GeoDataFrame:
+    """Grid polygons of the given levels in the user's scope joined with their coverage figures."""
+    frames = []
+    for level in levels:
+        rows = coverage_rows(user=user, level=level)
+        if not rows:
+            continue
+        figures = pd.DataFrame(rows).rename(columns={"grid_id": "id"})
+        # Geometry rows carry code, name and level already; nested figures don't fit a tooltip cell.
+        figures = figures.drop(columns=[c for c in ("code", "name", "level", "parent_id", "parent",
+                                                    "subjects_by_category", "household_band")
+                                        if c in figures.columns])
+        if "flags" in figures:
+            figures["flags"] = figures["flags"].map(lambda f: "、".join(map(str, f)) if f else "")
+        geo = grid_frame(Grid.objects.filter(pk__in=list(figures["id"])), tolerance=tolerance)
+        frames.append(geo.merge(figures, on="id", how="left"))
+    if not frames:
+        return grid_frame(Grid.objects.none())
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
+                            crs=frames[0].crs)
+
+
+def outline_frame(*, user, level: int) -> gpd.GeoDataFrame:
+    """The base grids one level above `level` in the user's scope (boundaries drawn on top)."""
+    qs = grid_list_in_scope(user=user).filter(kind=GridKind.BASE, level=level - 1)
+    return grid_frame(qs, tolerance=DEFAULT_TOLERANCE)
+
+
+def micro_grid_frame(*, user) -> gpd.GeoDataFrame:
+    """The micro-grids (leaf base grids) in the user's scope."""
+    scoped = grid_list_in_scope(user=user).filter(pk__in=grid_leaf_base_ids())
+    return grid_frame(scoped, tolerance=DEFAULT_TOLERANCE)
+
+
+def special_frame(*, user) -> gpd.GeoDataFrame:
+    """Special grids visible to the user (under their grids) with incident figures."""
+    qs = grid_list_in_scope(user=user).exclude(kind=GridKind.BASE)
+    gdf = grid_frame(qs)
+    _, counts_by_grid = _incident_selectors()
+    if counts_by_grid and not gdf.empty:
+        counts = counts_by_grid(grid_ids=list(gdf["id"]))
+        gdf["incidents"] = [counts.get(i, {}).get("received") for i in gdf["id"]]
+        gdf["open_incidents"] = [counts.get(i, {}).get("open") for i in gdf["id"]]
+    return gdf
+
+
+def since_days(days: int) -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=days)
+
+
+def incident_frame(*, user, since: dt.datetime | None = None, incident_class: str | None = None,
+                   grid: int | None = None) -> gpd.GeoDataFrame:
+    """Incident points in the user's scope (id, status, overdue, class, reported_at, grid_id)."""
+    incident_list, _ = _incident_selectors()
+    crs = f"EPSG:{settings.GEOGRID_SRID}"
+    cols = ["id", "status", "status_label", "overdue", "incident_class", "incident_class_label", "title",
+            "reported_at", "grid_id", "geometry"]
+    if incident_list is None:
+        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=crs)
+    kwargs = {"user": user, "since": since, "incident_class": incident_class or None}
+    if grid is not None:
+        kwargs["grid"] = grid
+    recs = []
+    for inc in incident_list(**kwargs):
+        recs.append({
+            "id": inc.pk, "status": inc.status, "status_label": str(inc.get_status_display()),
+            "overdue": bool(getattr(inc, "is_overdue", False)), "incident_class": inc.incident_class,
+            "incident_class_label": str(inc.get_incident_class_display()),
+            "title": (getattr(inc, "ref", None) or "") + " " + (inc.description or "")[:30],
+            "reported_at": timezone.localtime(inc.reported_at).strftime("%Y-%m-%d %H:%M"),
+            "grid_id": inc.grid_id, "geometry": inc.geometry.wkt and _shape(inc.geometry)})
+    if not recs:
+        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=crs)
+    return gpd.GeoDataFrame(recs, geometry="geometry", crs=crs)
+
+
+def _shape(geom):
+    from shapely import Point
+    return Point(geom.x, geom.y)
+
+
+def incident_counts(*, grid_ids: list[int], since: dt.datetime | None = None,
+                    incident_class: str | None = None, user=None) -> dict[int, int]:
+    """Incidents received per micro-grid in the period (optionally of one class)."""
+    incident_list, counts_by_grid = _incident_selectors()
+    if incident_list is None:
+        return {i: 0 for i in grid_ids}
+    if incident_class:
+        from django.db.models import Count
+        qs = incident_list(user=user, since=since, incident_class=incident_class).filter(grid_id__in=grid_ids)
+        got = dict(qs.order_by().values_list("grid_id").annotate(n=Count("id")).values_list("grid_id", "n"))
+        return {i: got.get(i, 0) for i in grid_ids}
+    counts = counts_by_grid(grid_ids=grid_ids, since=since)
+    return {i: counts.get(i, {}).get("received", 0) for i in grid_ids}
+
+
+def hotspot_list(*, user, days: int, incident_class: str | None = None) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """Gi* per micro-grid in the user's scope over the last `days` days: (grid frame, rows).
+
+    Unsimplified geometry: simplifying each polygon on its own can break shared vertices and so
+    the queen adjacency."""
+    from .hotspots import grid_set_key, hotspots
+
+    scoped = grid_list_in_scope(user=user).filter(pk__in=grid_leaf_base_ids())
+    gdf = grid_frame(scoped)
+    if gdf.empty:
+        return gdf, []
+    counts = incident_counts(grid_ids=[int(i) for i in gdf["id"]], since=since_days(days),
+                             incident_class=incident_class, user=user)
+    rows = hotspots(gdf, counts, key=grid_set_key(gdf["id"], gdf["version"]))
+    return gdf, rows

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "maps"
+
+urlpatterns = [
+    path("maps/coverage/", views.coverage, name="coverage"),
+    path("maps/hotspots/", views.hotspots, name="hotspots"),
+    path("maps/special/", views.special, name="special"),
+    path("maps/grid/", views.grid_head, name="grid"),
+    path("api/hotspots/", views.HotspotsAPI.as_view(), name="api-hotspots"),
+]

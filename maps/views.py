@@ -1,0 +1,192 @@
+"""Map pages. Thin: parse the query, fetch with maps.selectors, build with maps.builders,
+render; `?format=png|pdf` hands the same page to headless Chromium (maps.export)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from layers.core.errors import RuleViolation
+from layers.grids.models import Grid, GridKind
+from layers.staff.models import Assignment, Role
+
+from . import builders, selectors
+from .assets import page_parts
+from .basemap import basemap_from_settings
+from .export import render_page
+
+DAYS_CHOICES = (7, 30, 90, 365)
+
+
+def _incident_classes() -> list[tuple[str, str]]:
+    try:
+        from layers.incidents.models import IncidentClass
+    except ImportError:
+        return []
+    return [(str(v), str(label)) for v, label in IncidentClass.choices]
+
+
+def _export_or_none(request, name: str):
+    fmt = request.GET.get("format")
+    if not fmt or fmt == "html":
+        return None
+    if fmt not in ("png", "pdf"):
+        return HttpResponseBadRequest(_("format must be html, png or pdf"))
+    data = render_page(request, fmt)
+    resp = HttpResponse(data, content_type="image/png" if fmt == "png" else "application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+    return resp
+
+
+def _render(request, template: str, m, context: dict):
+    parts = page_parts(m)
+    context.update({"map": parts, "print": request.GET.get("print") == "1"})
+    return render(request, template, context)
+
+
+def _parse_int(value, name: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise RuleViolation("bad_parameter", _("%(name)s must be a whole number") % {"name": name})
+
+
+@login_required
+def coverage(request):
+    """Leaders' coverage choropleth: ?metric=...&level=3|4."""
+    export = _export_or_none(request, "coverage")
+    if export is not None:
+        return export
+    metrics = builders.coverage_metrics()
+    metric = request.GET.get("metric") or "households_band"
+    if metric not in metrics:
+        return HttpResponseBadRequest(_("unknown metric %(m)s; use one of %(all)s")
+                                      % {"m": metric, "all": ", ".join(metrics)})
+    levels = [lv for lv in selectors.scope_levels(user=request.user) if lv in (3, 4)] \
+        or selectors.scope_levels(user=request.user)[:2]
+    try:
+        level = _parse_int(request.GET.get("level"), "level", levels[-1] if levels else 4)
+    except RuleViolation as e:
+        return HttpResponseBadRequest(e.messages[0])
+    if levels and level not in levels:
+        return HttpResponseBadRequest(_("level must be one of %(levels)s") % {"levels": levels})
+    gdf = selectors.coverage_frame(user=request.user, levels=levels)
+    level_names = {k: str(v) for k, v in settings.GEOGRID_LEVELS.items()}
+    outline = selectors.outline_frame(user=request.user, level=min(levels)) if levels else None
+    m = builders.build_coverage_map(gdf, metric=metric, level=level, level_names=level_names,
+                                    bands=settings.GEOGRID_HOUSEHOLD_BAND, outline=outline,
+                                    basemap=basemap_from_settings())
+    return _render(request, "maps/coverage.html", m, {
+        "title": _("Coverage map"), "metrics": [(k, str(v.label)) for k, v in metrics.items()],
+        "metric": metric, "levels": [(lv, level_names.get(lv, lv)) for lv in levels], "level": level,
+        "grid_count": len(gdf)})
+
+
+def _days_and_class(request) -> tuple[int, str | None]:
+    days = _parse_int(request.GET.get("days"), "days", 30)
+    if not 1 <= days <= 3660:
+        raise RuleViolation("bad_parameter", _("days must be between 1 and 3660"))
+    incident_class = request.GET.get("incident_class") or None
+    classes = [c for c, _l in _incident_classes()]
+    if incident_class and incident_class not in classes:
+        raise RuleViolation("bad_parameter", _("unknown incident class %(c)s; use one of %(all)s")
+                            % {"c": incident_class, "all": ", ".join(classes)})
+    return days, incident_class
+
+
+@login_required
+def hotspots(request):
+    """Incident heatmap and Gi* hot/cold spots: ?days=7|30|90|365&incident_class=..."""
+    export = _export_or_none(request, "hotspots")
+    if export is not None:
+        return export
+    try:
+        days, incident_class = _days_and_class(request)
+    except RuleViolation as e:
+        return HttpResponseBadRequest(e.messages[0])
+    gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class)
+    by_id = {r["grid_id"]: r for r in rows}
+    for col in ("count", "gi_z", "p", "class"):
+        gdf[col] = [by_id.get(int(i), {}).get(col) for i in gdf["id"]] if not gdf.empty else []
+    incidents = selectors.incident_frame(user=request.user, since=selectors.since_days(days),
+                                         incident_class=incident_class)
+    m = builders.build_hotspot_map(gdf, incidents=incidents, basemap=basemap_from_settings())
+    names = dict(zip(gdf["id"], zip(gdf["code"], gdf["name"]))) if not gdf.empty else {}
+    table = sorted(({**r, "code": names.get(r["grid_id"], ("", ""))[0], "name": names.get(r["grid_id"], ("", ""))[1],
+                     "label": builders._hotspot_label(r["class"])} for r in rows),
+                   key=lambda r: (builders.HOTSPOT_CLASSES.index(r["class"]), -(r["gi_z"] or 0)))
+    table = [r for r in table if r["class"] != "none"]
+    return _render(request, "maps/hotspots.html", m, {
+        "title": _("Hotspots"), "days": days, "days_choices": DAYS_CHOICES, "incident_class": incident_class or "",
+        "classes": _incident_classes(), "table": table, "incident_total": len(incidents)})
+
+
+@login_required
+def special(request):
+    """Special grids by kind over the base grids."""
+    export = _export_or_none(request, "special")
+    if export is not None:
+        return export
+    gdf = selectors.special_frame(user=request.user)
+    base = selectors.micro_grid_frame(user=request.user)
+    m = builders.build_special_map(gdf, base=base, basemap=basemap_from_settings())
+    rows = gdf.drop(columns="geometry").to_dict("records") if not gdf.empty else []
+    labels = dict(GridKind.choices)
+    for r in rows:
+        r["kind_label"] = labels.get(r["kind"], r["kind"])
+    return _render(request, "maps/special.html", m, {"title": _("Special grids"), "rows": rows})
+
+
+def _own_grid(request) -> Grid:
+    """The grid the user heads (or serves): ?grid=<id> chooses among several."""
+    qs = (Assignment.objects.filter(user=request.user, active=True, grid__isnull=False, grid__valid_to__isnull=True)
+          .select_related("grid").order_by("grid__level", "grid__code"))
+    preferred = [a for a in qs if a.role in (Role.GRID_HEAD, Role.GRID_MEMBER, Role.STATION_CHIEF)] or list(qs)
+    wanted = request.GET.get("grid")
+    if wanted:
+        for a in preferred:
+            if str(a.grid_id) == wanted:
+                return a.grid
+        raise Http404
+    if not preferred:
+        raise Http404(_("You are not assigned to a grid"))
+    return preferred[0].grid
+
+
+@login_required
+def grid_head(request):
+    """The grid head's polygon, its children and its incidents by status."""
+    export = _export_or_none(request, "grid")
+    if export is not None:
+        return export
+    grid = _own_grid(request)
+    own = selectors.grid_frame(Grid.objects.filter(pk=grid.pk))
+    children = selectors.grid_frame(Grid.objects.filter(parent=grid, valid_to__isnull=True),
+                                    tolerance=selectors.DEFAULT_TOLERANCE)
+    try:
+        days = _parse_int(request.GET.get("days"), "days", 365)
+    except RuleViolation as e:
+        return HttpResponseBadRequest(e.messages[0])
+    incidents = selectors.incident_frame(user=request.user, since=selectors.since_days(days), grid=grid.pk)
+    labels = dict(zip(incidents["status"], incidents["status_label"])) if not incidents.empty else {}
+    m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap_from_settings(),
+                                     status_labels=labels)
+    return _render(request, "maps/grid.html", m, {
+        "title": _("My grid"), "grid": grid, "incident_total": len(incidents),
+        "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0})
+
+
+class HotspotsAPI(APIView):
+    """GET /api/hotspots/?days=N[&incident_class=] -> per micro-grid Gi* classification."""
+
+    def get(self, request):
+        days, incident_class = _days_and_class(request)
+        _gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class)
+        return Response(rows)
