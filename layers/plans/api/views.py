@@ -1,0 +1,123 @@
+"""Thin API over the plan services. Planner role only; plans out of scope are 404."""
+import json
+
+from django.http import Http404
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from layers.core.errors import RuleViolation
+from layers.grids.models import Grid
+
+from .. import services
+from ..autopartition import plan_autopartition
+from ..models import Plan
+from ..selectors import plan_get, plan_list, planner_may_plan
+
+
+def _plan(request, pk) -> Plan:
+    try:
+        return plan_get(user=request.user, pk=int(pk))
+    except (Plan.DoesNotExist, ValueError):
+        raise Http404
+
+
+def plan_payload(plan: Plan, *, problems: bool = True) -> dict:
+    """The plan as GeoJSON of its grids, with its problems (each with a geometry)."""
+    features = [{"type": "Feature", "id": g.pk, "geometry": json.loads(g.geometry.geojson),
+                 "properties": {"id": g.pk, "name": g.name, "kind": g.kind, "use": g.use, "origin": g.origin,
+                                "source_grid": g.source_grid_id,
+                                "code": g.source_grid.code if g.source_grid_id else None}}
+                for g in plan.grids.select_related("source_grid").order_by("pk")]
+    return {"type": "FeatureCollection", "features": features,
+            "plan": {"id": plan.pk, "parent": plan.parent_id, "parent_code": plan.parent.code,
+                     "parent_name": plan.parent.name, "parent_geometry": json.loads(plan.parent.geometry.geojson),
+                     "status": plan.status, "level": plan.level, "cursor": plan.cursor,
+                     "can_redo": plan.edits.filter(seq__gt=plan.cursor).exists(),
+                     "author": plan.author_id},
+            "problems": services.plan_validate(plan=plan) if problems else []}
+
+
+class PlanListView(APIView):
+    def get(self, request):
+        parent = request.query_params.get("parent")
+        qs = plan_list(user=request.user, parent=int(parent) if parent and parent.isdigit() else None,
+                       status=request.query_params.get("status"))
+        return Response([{"id": p.pk, "parent": p.parent_id, "parent_code": p.parent.code, "status": p.status,
+                          "author": p.author.username if p.author else None, "cursor": p.cursor,
+                          "created_at": p.created_at, "updated_at": p.updated_at} for p in qs[:200]])
+
+    def post(self, request):
+        try:
+            parent = Grid.objects.get(pk=int(request.data.get("parent")))
+        except (Grid.DoesNotExist, TypeError, ValueError):
+            raise RuleViolation("parent_unknown", "parent: a grid id is required")
+        if not planner_may_plan(user=request.user, parent=parent):
+            raise Http404
+        plan = services.plan_create(parent=parent, user=request.user, name=str(request.data.get("name", ""))[:100])
+        return Response(plan_payload(plan), status=status.HTTP_201_CREATED)
+
+
+class PlanDetailView(APIView):
+    def get(self, request, pk):
+        return Response(plan_payload(_plan(request, pk)))
+
+
+class PlanActionView(APIView):
+    """POST /api/plans/{id}/<action>/: one edit, answered with the whole plan and its problems."""
+    action = ""
+
+    def post(self, request, pk):
+        plan = _plan(request, pk)
+        d, u = request.data, request.user
+        crs = d.get("crs", "wgs84")
+        if self.action == "split":
+            services.plan_split(plan=plan, grid=d.get("grid"), line=d.get("line"), user=u, crs=crs)
+        elif self.action == "merge":
+            grids = d.get("grids")
+            if not isinstance(grids, list):
+                raise RuleViolation("merge_needs_two", "grids: a list of plan grid ids is required")
+            services.plan_merge(plan=plan, grids=grids, user=u)
+        elif self.action == "draw":
+            services.plan_draw(plan=plan, geometry=d.get("geometry"), name=str(d.get("name") or ""),
+                               kind=d.get("kind") or "base", use=d.get("use") or "", user=u)
+        elif self.action == "undo":
+            services.plan_undo(plan=plan, user=u)
+        elif self.action == "redo":
+            services.plan_redo(plan=plan, user=u)
+        elif self.action == "discard":
+            services.plan_discard(plan=plan, user=u)
+        elif self.action == "autopartition":
+            report = plan_autopartition(plan=plan, user=u, target_households=d.get("target_households"),
+                                        band=d.get("band"))
+            out = plan_payload(Plan.objects.get(pk=plan.pk))
+            out["autopartition"] = report
+            return Response(out)
+        elif self.action == "publish":
+            try:
+                result = services.plan_publish(plan=plan, user=u)
+            except services.PlanConflict as conflict:
+                return Response(conflict.as_dict(), status=status.HTTP_409_CONFLICT)
+            return Response(result)
+        return Response(plan_payload(Plan.objects.get(pk=plan.pk)))
+
+
+class PlanGridView(APIView):
+    def patch(self, request, pk, gid):
+        plan = _plan(request, pk)
+        d = request.data
+        services.plan_update_grid(plan=plan, grid=gid, user=request.user, geometry=d.get("geometry"),
+                                  name=d.get("name"), kind=d.get("kind"), use=d.get("use"))
+        return Response(plan_payload(Plan.objects.get(pk=plan.pk)))
+
+
+class PlanValidateView(APIView):
+    def get(self, request, pk):
+        problems = services.plan_validate(plan=_plan(request, pk))
+        return Response({"problems": problems,
+                         "publishable": not any(p["severity"] == "error" for p in problems)})
+
+
+class PlanImpactView(APIView):
+    def get(self, request, pk):
+        return Response(services.plan_impact(plan=_plan(request, pk)))
