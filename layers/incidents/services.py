@@ -220,7 +220,7 @@ def _set_deadline(incident: Incident, hours: int, now: dt.datetime) -> None:
 @transaction.atomic
 def incident_transition(*, incident: Incident, user, to: str, note: str = "") -> Incident:
     """Move a case one step along the workflow; anything not in TRANSITIONS is refused."""
-    incident = Incident.objects.select_for_update().select_related("type__parent", "grid").get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related("type__parent", "grid").get(pk=incident.pk)
     frm = incident.status
     if to not in Status.values:
         raise RuleViolation("status_unknown", _("Unknown status %(to)r; statuses are %(all)s")
@@ -274,7 +274,7 @@ def _apply_location(incident: Incident, located) -> dict:
 @transaction.atomic
 def incident_move(*, incident: Incident, user, lon, lat, crs: str | None = "wgs84", note: str = "") -> Incident:
     """Move the pin of an open case and re-route it; the move is logged with both grids."""
-    incident = Incident.objects.select_for_update().select_related("grid").get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related("grid").get(pk=incident.pk)
     if incident.status in FINAL_STATUSES:
         raise RuleViolation("incident_final", _("A %(status)s case cannot be moved; reopen it first")
                             % {"status": incident.status})
@@ -291,6 +291,7 @@ def incident_move(*, incident: Incident, user, lon, lat, crs: str | None = "wgs8
     return incident
 
 
+@transaction.atomic
 def incident_reroute_open(*, grid_ids: list[int], area=None) -> int:
     """Boundary hook: re-route OPEN cases in the changed grids or area; closed ones keep the
     grid they were handled in. Returns how many changed grid."""
@@ -300,7 +301,7 @@ def incident_reroute_open(*, grid_ids: list[int], area=None) -> int:
     if area is not None:
         q |= Q(geometry__intersects=area)
     moved = 0
-    for incident in (Incident.objects.select_for_update().select_related("grid")
+    for incident in (Incident.objects.select_for_update(of=("self",)).select_related("grid")
                      .filter(q).exclude(status__in=FINAL_STATUSES)):
         located = grid_locate(lon=incident.geometry.x, lat=incident.geometry.y)
         if located is None:
@@ -336,7 +337,7 @@ def incident_escalate(*, incident: Incident, user=None, note: str = "", departme
                       automatic: bool = False) -> Escalation:
     """Blow the whistle: move the case one level up (grid -> community -> street -> district ->
     department). The new level has one accept period to acknowledge before it goes further."""
-    incident = Incident.objects.select_for_update().select_related("grid", "type__parent").get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related("grid", "type__parent").get(pk=incident.pk)
     if incident.status in FINAL_STATUSES or incident.status in (S.RESOLVED, S.VERIFIED):
         raise RuleViolation("escalation_closed", _("A %(status)s case is not escalated")
                             % {"status": incident.get_status_display()})
@@ -401,7 +402,7 @@ def incidents_escalate_overdue(*, stdout=None) -> list[int]:
                       .values_list("pk", flat=True))
     for pk in candidates:
         with transaction.atomic():
-            incident = (Incident.objects.select_for_update(skip_locked=True).select_related("grid", "type__parent")
+            incident = (Incident.objects.select_for_update(skip_locked=True, of=("self",)).select_related("grid", "type__parent")
                         .filter(pk=pk, status__in=RUNNING_STATUSES, escalation_due__lte=now,
                                 escalation_level__lt=EscalationLevel.DEPARTMENT).first())
             if incident is None:
