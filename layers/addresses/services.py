@@ -10,18 +10,24 @@ Assignment rules (the same in every path: bulk, re-assignment, import, lookup):
 - Coverage gap: a point in no micro-grid keeps grid=NULL and is listed in the report.
 - Special grids: every current special grid covering the point (AddressSpecialGrid).
 """
+import math
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
+from django.utils.translation import gettext as _
 
+from layers.core.crs import normalise_crs, to_storage
+from layers.core.errors import RuleViolation
 from layers.grids.models import Grid
 
-from .models import Address
+from .models import Address, AddressKind
+from .normalise import normalise_address
 from .sqlfiles import sql
 
 
@@ -176,3 +182,125 @@ def addresses_reassign_for_grids(*, grid_ids: list[int], area: GEOSGeometry | No
             ids += list(Address.objects.filter(geometry__intersects=geom).values_list("pk", flat=True))
         return addresses_assign_ids(ids=sorted(set(ids)))
     return addresses_assign_area(area=area)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    good: int = 0
+    bad: list[tuple[int, str]] = field(default_factory=list)  # (row number from 1, reason)
+    written: int = 0
+    assignment: AssignmentReport | None = None
+
+
+_TEXT_COLUMNS = ("full_text", "address", "地址")
+_PART_FIELDS = ("district", "street", "community", "road", "number", "building", "unit", "room")
+
+
+def _read_table(path: str):
+    """Rows of a CSV (lon/lat or WKT column), GeoJSON or GeoPackage as (columns dict, x, y) or
+    (columns, None, reason)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    suffix = str(path).lower().rsplit(".", 1)[-1]
+    if suffix in ("csv", "txt"):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        cols = {c.lower().strip(): c for c in df.columns}
+        lon = next((cols[c] for c in ("lon", "lng", "longitude", "x", "经度") if c in cols), None)
+        lat = next((cols[c] for c in ("lat", "latitude", "y", "纬度") if c in cols), None)
+        wkt = next((cols[c] for c in ("wkt", "geometry", "geom") if c in cols), None)
+        if not ((lon and lat) or wkt):
+            raise RuleViolation("import_columns", _("A CSV needs lon and lat columns or a WKT column"))
+        for rec in df.to_dict("records"):
+            if lon and lat and (rec[lon] != "" or not wkt):
+                yield rec, rec[lon], rec[lat]
+                continue
+            try:
+                geom = shapely.from_wkt(rec[wkt])
+            except Exception:  # shapely raises its own GEOSException on bad WKT
+                yield rec, None, _("unreadable WKT %(wkt)r") % {"wkt": rec[wkt][:60]}
+                continue
+            if geom is None or geom.is_empty or geom.geom_type != "Point":
+                yield rec, None, _("the geometry must be a point")
+                continue
+            yield rec, geom.x, geom.y
+        return
+    gdf = gpd.read_file(path, engine="pyogrio")
+    for rec, geom in zip(gdf.drop(columns="geometry").to_dict("records"), gdf.geometry):
+        rec = {k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in rec.items()}
+        if geom is None or geom.is_empty or geom.geom_type != "Point":
+            yield rec, None, _("the geometry must be a point")
+            continue
+        yield rec, geom.x, geom.y
+
+
+def _address_from(rec: dict, x, y, crs: str) -> Address:
+    text = next((str(rec[c]).strip() for c in _TEXT_COLUMNS if c in rec and str(rec[c]).strip()), "")
+    if not text:
+        raise RuleViolation("address_text", _("no address text (column full_text or address)"))
+    lon, lat = to_storage(x, y, crs)
+    kind = str(rec.get("kind") or AddressKind.RESIDENTIAL).strip()
+    if kind not in AddressKind.values:
+        raise RuleViolation("address_kind", _("unknown kind %(kind)r; use one of %(kinds)s")
+                            % {"kind": kind, "kinds": ", ".join(AddressKind.values)})
+    raw = rec.get("households")
+    try:
+        households = int(float(raw)) if raw not in (None, "") else 0
+    except (TypeError, ValueError):
+        raise RuleViolation("households", _("households is not a number: %(v)r") % {"v": raw})
+    if households < 0:
+        raise RuleViolation("households", _("households cannot be negative"))
+    parts = {f: str(rec.get(f) or "").strip() for f in _PART_FIELDS}
+    address = Address(full_text=text, kind=kind, households=households, source_crs=crs,
+                      geometry=Point(lon, lat, srid=settings.GEOGRID_SRID), search_key=normalise_address(text), **parts)
+    address.full_clean(exclude=["grid"])
+    return address
+
+
+def addresses_import(*, path: str, crs: str = "wgs84", commit: bool = False, skip_bad: bool = False,
+                     progress=None, batch_size: int = 2000) -> ImportReport:
+    """Read a CSV/GeoJSON/GeoPackage of addresses, convert points from `crs` at the edge, report
+    bad rows one by one; write only with commit, and a file with bad rows only with skip_bad;
+    then assign the new addresses to their grids."""
+    crs = normalise_crs(crs)
+    report = ImportReport()
+    good: list[Address] = []
+    for n, (rec, x, y) in enumerate(_read_table(path), start=1):
+        report.rows = n
+        try:
+            if x is None:
+                raise RuleViolation("geometry", y)
+            good.append(_address_from(rec, x, y, crs))
+        except ValidationError as exc:
+            report.bad.append((n, "; ".join(exc.messages)))
+        if progress and n % batch_size == 0:
+            progress(n)
+    report.good = len(good)
+    if not commit or (report.bad and not skip_bad):
+        return report
+    with transaction.atomic():
+        created = []
+        for i in range(0, len(good), batch_size):
+            created += Address.objects.bulk_create(good[i:i + batch_size])
+            if progress:
+                progress(min(i + batch_size, len(good)), written=True)
+        report.written = len(created)
+        report.assignment = addresses_assign_ids(ids=[a.pk for a in created])
+    return report
+
+
+@transaction.atomic
+def address_create(*, full_text: str, lon: float, lat: float, crs: str = "wgs84", **fields) -> Address:
+    """Create one address (point converted from `crs`) and assign it."""
+    lon, lat = to_storage(lon, lat, crs)
+    address = Address(full_text=full_text, geometry=Point(lon, lat, srid=settings.GEOGRID_SRID),
+                      source_crs=normalise_crs(crs), search_key=normalise_address(full_text), **fields)
+    address.full_clean(exclude=["grid"])
+    address.save()
+    addresses_assign_ids(ids=[address.pk])
+    address.refresh_from_db()
+    return address
