@@ -1,0 +1,195 @@
+/* The planner's editor. Geoman draws and edits; split, merge and undo happen on the server
+   (Geoman free has no split-by-line, merge or undo), and the page re-fetches the plan. */
+(function () {
+  "use strict";
+  var T = JSON.parse(document.getElementById("planner-strings").textContent);
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var $ = function (id) { return document.getElementById(id); };
+  var map = L.map("map", { zoomControl: true, maxZoom: 22 }).setView([31.224, 121.445], 15);
+  map.pm.setLang("zh");
+  map.pm.setGlobalOptions({ snappable: true, snapDistance: 15 });
+  var parentLayer = L.geoJSON(null, { style: { color: "#333", weight: 3, fill: false, dashArray: "6 4" }, pmIgnore: true }).addTo(map);
+  var gridLayer = L.featureGroup().addTo(map);
+  var problemLayer = L.geoJSON(null, { style: { color: "#e00", weight: 2, fillOpacity: 0.5 }, pmIgnore: true }).addTo(map);
+  var state = { plan: null, selected: [], mode: null, layers: {} };
+
+  function fmt(s) { var a = Array.prototype.slice.call(arguments, 1); return s.replace(/%s/g, function () { return a.shift(); }); }
+  function say(text, isError) { var m = $("message"); m.textContent = text || ""; m.className = "message" + (isError ? " error" : ""); }
+
+  function api(method, url, body) {
+    var opts = { method: method, credentials: "same-origin", headers: { "X-CSRFToken": csrf, "Accept": "application/json" } };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(url, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { var e = new Error(data.detail || (T.error + " " + r.status)); e.status = r.status; e.data = data; throw e; }
+        return data;
+      });
+    });
+  }
+  function fail(e) { say((e.status === 409 ? T.conflict + ": " : "") + e.message, true); }
+
+  function loadPlans() {
+    return api("GET", "/api/plans/?status=draft&parent=" + $("parent").value).then(function (plans) {
+      $("plans").innerHTML = "";
+      plans.forEach(function (p) {
+        var o = document.createElement("option"); o.value = p.id; o.textContent = "#" + p.id + " " + (p.author || ""); $("plans").appendChild(o);
+      });
+    });
+  }
+
+  function styleFor(f) {
+    var sel = state.selected.indexOf(f.id) >= 0;
+    return { color: sel ? "#06f" : "#2a7", weight: sel ? 4 : 2, fillOpacity: sel ? 0.35 : 0.15 };
+  }
+
+  function render(data) {
+    state.plan = data.plan;
+    state.data = data;
+    var ids = data.features.map(function (f) { return f.id; });
+    state.selected = state.selected.filter(function (id) { return ids.indexOf(id) >= 0; });
+    gridLayer.clearLayers(); state.layers = {};
+    data.features.forEach(function (f) {
+      var layer = L.geoJSON(f, { style: function () { return styleFor(f); } });
+      layer.eachLayer(function (l) {
+        l.feature = f;
+        l.bindTooltip((f.properties.code || T.new_grid) + " " + f.properties.name);
+        l.on("click", function (ev) { if (!state.mode) { toggle(f.id); L.DomEvent.stop(ev); } });
+        l.on("pm:edit", function () { saveVertices(f.id, l); });
+        gridLayer.addLayer(l); state.layers[f.id] = l;
+      });
+    });
+    parentLayer.clearLayers(); parentLayer.addData(data.plan.parent_geometry);
+    problemLayer.clearLayers();
+    var list = $("problems"); list.innerHTML = "";
+    data.problems.forEach(function (p) {
+      var li = document.createElement("li"); li.className = p.severity; li.textContent = p.detail; list.appendChild(li);
+      if (p.geometry && p.rule !== "household_band") { problemLayer.addData(p.geometry); }
+    });
+    if (!data.problems.length) { var li = document.createElement("li"); li.textContent = T.no_problems; list.appendChild(li); }
+    $("tools").disabled = data.plan.status !== "draft";
+    $("plan-status").textContent = "#" + data.plan.id + " " + data.plan.parent_code + " " + data.plan.parent_name + " · " + data.plan.status;
+    $("btn-undo").disabled = data.plan.cursor === 0;
+    $("btn-redo").disabled = !data.plan.can_redo;
+    showSelected();
+    document.body.dataset.planState = "ready";
+  }
+
+  function fit() { if (parentLayer.getLayers().length) { map.fitBounds(parentLayer.getBounds()); } }
+  function showSelected() {
+    $("selected").textContent = T.selected + ": " + (state.selected.length ? state.selected.map(function (id) {
+      var f = state.data.features.filter(function (x) { return x.id === id; })[0]; return f ? f.properties.name : id;
+    }).join(", ") : T.none);
+    gridLayer.eachLayer(function (l) { l.setStyle(styleFor(l.feature)); });
+  }
+  function toggle(id) {
+    var i = state.selected.indexOf(id);
+    if (i >= 0) { state.selected.splice(i, 1); } else { state.selected.push(id); }
+    var f = state.data.features.filter(function (x) { return x.id === id; })[0];
+    if (f && state.selected.length === 1) { $("name").value = f.properties.name; $("kind").value = f.properties.kind; }
+    showSelected();
+  }
+
+  function act(promise) {
+    document.body.dataset.planState = "busy";
+    return promise.then(function (data) { render(data); say(T.saved); return data; })
+      .catch(function (e) { document.body.dataset.planState = "ready"; fail(e); throw e; });
+  }
+  function url(action) { return "/api/plans/" + state.plan.id + "/" + action + "/"; }
+
+  function openPlan(id) {
+    state.selected = [];
+    return act(api("GET", "/api/plans/" + id + "/")).then(function (d) { fit(); say(fmt(T.opened, id)); return d; });
+  }
+  function newPlan() {
+    return act(api("POST", "/api/plans/", { parent: parseInt($("parent").value, 10) }))
+      .then(function (d) { fit(); loadPlans(); say(fmt(T.opened, d.plan.id)); return d; });
+  }
+  // The one path every split takes: the line drawn in Geoman (or given) goes to the server.
+  function splitWithLine(line) {
+    if (state.selected.length !== 1) { say(T.select_one, true); return Promise.reject(new Error(T.select_one)); }
+    return act(api("POST", url("split"), { grid: state.selected[0], line: line })).then(function (d) {
+      state.selected = []; showSelected(); return d;
+    });
+  }
+  function drawGrid(geometry) {
+    return act(api("POST", url("draw"), { geometry: geometry, name: $("name").value || T.new_grid, kind: $("kind").value }));
+  }
+  function merge() {
+    if (state.selected.length < 2) { say(T.select_two, true); return Promise.reject(new Error(T.select_two)); }
+    return act(api("POST", url("merge"), { grids: state.selected.slice() }));
+  }
+  function saveVertices(id, layer) {
+    return act(api("PATCH", url("grids/" + id), { geometry: layer.toGeoJSON().geometry }));
+  }
+  function impact() {
+    return api("GET", url("impact")).then(function (d) {
+      var rows = d.flows.filter(function (f) { return f.moves; }).map(function (f) {
+        return "<tr><td>" + esc(f.from ? f.from.code + " " + f.from.name : "-") + "</td><td>" + esc(f.to ? f.to.name : "-") +
+          "</td><td>" + f.addresses + "</td><td>" + f.households + "</td><td>" + f.subjects + "</td><td>" + f.incidents + "</td></tr>";
+      }).join("");
+      var grids = d.grids.map(function (g) {
+        return "<tr><td>" + esc(g.name) + "</td><td>" + g.households + "</td><td>" + (g.band ? g.band.join("-") : "") + "</td><td>" +
+          (g.in_band === null ? "" : (g.in_band ? T.in_band : T.out_of_band)) + "</td></tr>";
+      }).join("");
+      $("impact").innerHTML = "<p>" + T.moves + ": " + d.moved.addresses + " " + T.addresses + ", " + d.moved.households + " " + T.households +
+        ", " + d.moved.subjects + " " + T.subjects + ", " + d.moved.incidents + " " + T.incidents + "; " + T.retire + ": " +
+        esc(d.retire.map(function (r) { return r.code; }).join(", ") || T.none) + "</p>" +
+        "<table class='flows'><tr><th>" + T.from + "</th><th>" + T.to + "</th><th>" + T.addresses + "</th><th>" + T.households +
+        "</th><th>" + T.subjects + "</th><th>" + T.incidents + "</th></tr>" + rows + "</table>" +
+        "<table class='grids'><tr><th></th><th>" + T.households + "</th><th>" + T.band + "</th><th></th></tr>" + grids + "</table>";
+      document.body.dataset.impact = "shown";
+      return d;
+    }).catch(fail);
+  }
+  function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
+  function publish(skipConfirm) {
+    if (!skipConfirm && !window.confirm(T.confirm_publish)) { return Promise.resolve(null); }
+    return api("POST", url("publish")).then(function (r) {
+      say(fmt(T.publish_ok, r.created.length, r.retired.length));
+      document.body.dataset.published = "yes";
+      return api("GET", "/api/plans/" + state.plan.id + "/").then(render).then(function () { return r; });
+    }).catch(function (e) { fail(e); return null; });
+  }
+
+  map.on("pm:create", function (e) {
+    var geo = e.layer.toGeoJSON().geometry; map.removeLayer(e.layer);
+    var mode = state.mode; state.mode = null;
+    if (mode === "split" || e.shape === "Line") { splitWithLine(geo).catch(function () {}); }
+    else if (e.shape === "Polygon" || e.shape === "Rectangle") { drawGrid(geo).catch(function () {}); }
+  });
+
+  $("btn-new").onclick = function () { newPlan().catch(function () {}); };
+  $("btn-open").onclick = function () { if ($("plans").value) { openPlan($("plans").value).catch(function () {}); } };
+  $("parent").onchange = loadPlans;
+  $("btn-draw").onclick = function () { state.mode = "draw"; say(T.draw_poly); map.pm.enableDraw("Polygon", { snappable: true }); };
+  $("btn-split").onclick = function () {
+    if (state.selected.length !== 1) { say(T.select_one, true); return; }
+    state.mode = "split"; say(T.draw_line); map.pm.enableDraw("Line", { snappable: true });
+  };
+  $("btn-merge").onclick = function () { merge().catch(function () {}); };
+  $("btn-edit").onclick = function () {
+    var on = !map.pm.globalEditModeEnabled();
+    gridLayer.eachLayer(function (l) { if (on) { l.pm.enable({ snappable: true, allowSelfIntersection: false }); } else { l.pm.disable(); } });
+  };
+  $("btn-undo").onclick = function () { act(api("POST", url("undo"))).catch(function () {}); };
+  $("btn-redo").onclick = function () { act(api("POST", url("redo"))).catch(function () {}); };
+  $("btn-rename").onclick = function () {
+    if (state.selected.length !== 1) { say(T.select_one, true); return; }
+    act(api("PATCH", url("grids/" + state.selected[0]), { name: $("name").value, kind: $("kind").value })).catch(function () {});
+  };
+  $("btn-auto").onclick = function () {
+    act(api("POST", url("autopartition"), { target_households: parseInt($("target").value, 10) })).then(function (d) {
+      say(fmt(T.autopartition_done, d.autopartition.cells, d.autopartition.in_band));
+    }).catch(function () {});
+  };
+  $("btn-impact").onclick = function () { impact(); };
+  $("btn-publish").onclick = function () { publish(false); };
+  $("btn-discard").onclick = function () {
+    if (window.confirm(T.confirm_discard)) { act(api("POST", url("discard"))).then(function () { say(T.discarded); loadPlans(); }).catch(function () {}); }
+  };
+
+  window.planner = { map: map, state: state, openPlan: openPlan, newPlan: newPlan, select: toggle, splitWithLine: splitWithLine,
+                     merge: merge, drawGrid: drawGrid, impact: impact, publish: publish, layers: function () { return state.layers; } };
+  loadPlans();
+  say(T.select_parent);
+})();

@@ -1,0 +1,39 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .selectors import planner_parents
+
+
+def _strings() -> dict:
+    """Every string the planner's JavaScript shows, translated here (no i18n in JS)."""
+    return {
+        "select_parent": _("Pick a parent grid"), "no_plan": _("No plan open"),
+        "new_plan": _("New plan"), "opened": _("Plan %s opened"), "saved": _("Saved"),
+        "select_one": _("Select exactly one grid to split (click it on the map), then draw the line"),
+        "select_two": _("Select two or more adjacent grids to merge (click them on the map)"),
+        "draw_line": _("Draw the split line across the selected grid; double-click or click the last point to finish"),
+        "draw_poly": _("Draw the new grid; click the first point to finish"),
+        "no_problems": _("No problems: the plan can be published"),
+        "publish_ok": _("Published: %s new grids, %s retired"),
+        "confirm_publish": _("Publish this plan? The live grids it replaces are retired."),
+        "confirm_discard": _("Discard this plan?"), "discarded": _("Plan discarded"),
+        "conflict": _("Conflict"), "error": _("Error"), "households": _("households"),
+        "addresses": _("addresses"), "subjects": _("subjects"), "incidents": _("open incidents"),
+        "moves": _("moves"), "from": _("from"), "to": _("to"), "new_grid": _("new grid"),
+        "in_band": _("in band"), "out_of_band": _("out of band"), "band": _("band"),
+        "retire": _("to retire"), "selected": _("Selected"), "none": _("none"),
+        "autopartition_done": _("Auto-partition: %s grids, %s within the band"),
+        "gap": _("gap"), "overlap": _("overlap"),
+    }
+
+
+@login_required
+def planner(request):
+    """The planner's editor: draft plans for one parent grid, edited on the map."""
+    parents = list(planner_parents(user=request.user).filter(level__lt=5)
+                   .values("id", "code", "name", "level"))
+    if not parents:
+        raise PermissionDenied(_("The planner is for planners"))
+    return render(request, "plans/planner.html", {"parents": parents, "strings": _strings()})

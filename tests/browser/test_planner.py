@@ -1,0 +1,91 @@
+"""The planner in Chromium: split a demo micro-grid with a drawn line, preview, publish."""
+import os
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+
+from layers.addresses.models import Address
+from layers.grids.models import Grid
+from layers.plans.models import Plan
+
+from ..layers.plans.test_services import AREA, add_addresses, crossing_line
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    host = urlparse(live_server.url).netloc
+    blocked, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+
+        def route(r):
+            if urlparse(r.request.url).netloc == host or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        yield context, page
+        browser.close()
+    assert blocked == [], f"non-local requests: {blocked}"
+    assert errors == [], f"console errors: {errors}"
+
+
+def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make_user, browser_page):
+    context, page = browser_page
+    parent = demo_grids[AREA]
+    add_addresses(parent, n=40)
+    user = make_user("浏览器规划员", role="planner", grid=demo_grids["310106013000"])
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
+    page.goto(live_server.url + "/planner/")
+    page.select_option("#parent", str(parent.pk))
+    page.click("#btn-new")
+    page.wait_for_selector("body[data-plan-state=ready]")
+    plan = Plan.objects.get(parent=parent, status="draft")
+    target = plan.grids.order_by("pk").first()
+    old_grid = target.source_grid
+    moving = Address.objects.filter(grid=old_grid).count()
+    # Select the grid by clicking it on the map, then draw the line with the mouse in Geoman.
+    line = crossing_line(target, short_m=3.0)["coordinates"]
+    centre = page.evaluate("""(id) => { const l = window.planner.layers()[id];
+        const p = window.planner.map.latLngToContainerPoint(l.getCenter()); return [p.x, p.y]; }""", target.pk)
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + centre[0], box["y"] + centre[1])
+    assert page.evaluate("window.planner.state.selected") == [target.pk]
+    page.click("#btn-split")
+    pts = page.evaluate("""(line) => line.map(c => { const p = window.planner.map.latLngToContainerPoint([c[1], c[0]]);
+        return [p.x, p.y]; })""", line)
+    page.mouse.click(box["x"] + pts[0][0], box["y"] + pts[0][1])
+    page.mouse.click(box["x"] + pts[1][0], box["y"] + pts[1][1])
+    page.mouse.click(box["x"] + pts[1][0], box["y"] + pts[1][1])  # clicking the last point finishes
+    page.wait_for_function("window.planner.state.data.features.length === 5")
+    page.wait_for_selector("body[data-plan-state=ready]")
+    names = page.evaluate("window.planner.state.data.features.map(f => f.properties.name)")
+    assert f"{target.name}-1" in names and f"{target.name}-2" in names
+    page.click("#btn-impact")
+    page.wait_for_selector("body[data-impact=shown]")
+    assert old_grid.code in page.inner_text("#impact")
+    page.on("dialog", lambda d: d.accept())
+    page.click("#btn-publish")
+    page.wait_for_selector("body[data-published=yes]")
+
+    old_grid.refresh_from_db()
+    assert old_grid.valid_to is not None
+    new = list(Grid.objects.filter(parent=parent, valid_to__isnull=True, name__startswith=f"{target.name}-"))
+    assert len(new) == 2
+    assert Address.objects.filter(grid__in=new).count() == moving
+    current = set(Grid.objects.filter(valid_to__isnull=True).values_list("pk", flat=True))
+    assert all(a.grid_id in current for a in Address.objects.filter(geometry__within=parent.geometry))
