@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass
 
 import folium
@@ -32,6 +33,8 @@ PALETTES = {
     "Purples": ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
 }
 NO_DATA = "#d9d9d9"
+# Above this many grids, Fisher-Jenks breaks come from a quantile sample of this size.
+SAMPLE = 300
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,17 @@ def classify(values: pd.Series, *, k: int = 5, scheme: str = "FisherJenks") -> t
         bins = list(distinct)
         idx[ok] = np.searchsorted(distinct, data)
         return idx, bins
-    classifier = getattr(mapclassify, scheme)(data, k=k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": the pure-Python path is fine here
+        if scheme == "FisherJenks" and len(data) > SAMPLE:
+            # Exact Fisher-Jenks is O(k·n²) in pure Python (1.3 s at 1,000 grids, 9 s at 3,000).
+            # Breaks from an evenly spaced quantile sample are deterministic and close to exact.
+            sample = np.quantile(data, np.linspace(0, 1, SAMPLE))
+            bins = list(mapclassify.FisherJenks(sample, k=k).bins)
+            bins[-1] = float(data.max())
+            classifier = mapclassify.UserDefined(data, bins)
+        else:
+            classifier = getattr(mapclassify, scheme)(data, k=k)
     idx[ok] = classifier.yb
     return idx, [float(b) for b in classifier.bins]
 

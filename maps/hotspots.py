@@ -1,7 +1,10 @@
 """Getis-Ord Gi* hot and cold spots of incidents per micro-grid (esda `G_Local(star=True)`).
 
-Weights: queen contiguity (libpysal) between micro-grids, row-standardised, with each grid in
-its own neighbourhood (Gi*, star=True). Building the weights is the slow part (~0.7 s for
+Weights: queen contiguity (libpysal) between micro-grids, binary, with each grid in its own
+neighbourhood (Gi*, star=True). Binary, not row-standardised: in theory Gi*'s z does not
+depend on scaling a row, but esda 2.9's transform="R" z-scores come out about three times
+smaller than the textbook Gi* (Ord & Getis 1995), which transform="B" reproduces exactly
+(pinned by tests/maps/test_hotspots.py). Building the weights is the slow part (~0.7 s for
 10,000 grids), so they are cached per grid set: the key is every (id, version) pair, and a
 version bumps on any boundary change, so a new boundary means new weights.
 
@@ -74,7 +77,7 @@ def gi_star(counts: np.ndarray, w) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(n), np.ones(n)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        g = G_Local(y, w, transform="R", star=True, permutations=0)
+        g = G_Local(y, w, transform="B", star=True, permutations=0)
     z = np.asarray(g.Zs, dtype=float)
     p = np.clip(2.0 * np.asarray(g.p_norm, dtype=float), 0.0, 1.0)
     return z, p
