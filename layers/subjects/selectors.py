@@ -164,7 +164,7 @@ def _address_match(text: str) -> dict | None:
         address_search = None
     if address_search is not None:
         try:
-            hits = list(address_search(q=text, limit=1))
+            hits = list(address_search(text=text, limit=1))
         except TypeError:
             hits = None
         if hits is not None:
