@@ -548,8 +548,9 @@ def _counts_of(model_label: str, plan: Plan, shapes: dict, old_ids: set, parent_
     if "grid" not in names:
         return {}
     qs = model.objects.filter(grid__path__startswith=parent_path)
-    if "status" in names and hasattr(model, "OPEN_STATUSES"):
-        qs = qs.filter(status__in=model.OPEN_STATUSES)
+    final = getattr(__import__(model.__module__, fromlist=["FINAL_STATUSES"]), "FINAL_STATUSES", None)
+    if "status" in names and final:
+        qs = qs.exclude(status__in=list(final))  # open incidents only: closed ones keep their grid
     elif "closed_at" in names:
         qs = qs.filter(closed_at__isnull=True)
     point = "geometry" if "geometry" in names else ("address__geometry" if "address" in names else None)
@@ -663,8 +664,14 @@ def _replace_addresses(parent: Grid, retired_ids: list[int]) -> None:
     except ImportError:
         addresses_assign_all = None
     if addresses_assign_all is not None:
-        addresses_assign_all()
-        return
+        import inspect
+
+        required = [p for p in inspect.signature(addresses_assign_all).parameters.values()
+                    if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        if not required:
+            addresses_assign_all()
+            if not Address.objects.filter(grid_id__in=retired_ids).exists():
+                return
     from layers.grids.selectors import grid_locate
 
     now = timezone.now()

@@ -191,3 +191,41 @@ def test_draw_takes_area_from_neighbours(demo_grids):
     pg = plan_draw(plan=plan, geometry=shapely.geometry.mapping(square), name="新网格")
     assert pg.origin == "draw"
     assert [p for p in plan_validate(plan=plan) if p["severity"] == "error"] == []
+
+
+def test_boundary_edit_publishes_in_place_keeping_codes_with_new_versions(demo_grids):
+    parent = demo_grids[AREA]
+    add_addresses(parent, n=40, seed=3)
+    plan = plan_create(parent=parent)
+    pg = plan.grids.order_by("pk").first()
+    codes = set(Grid.objects.filter(parent=parent, valid_to__isnull=True).values_list("code", flat=True))
+    grown = shapely.affinity.scale(shp(pg.geometry), 1.15, 1.15)
+    plan_update_grid(plan=plan, grid=pg.pk, geometry=shapely.geometry.mapping(grown))
+    result = plan_publish(plan=plan)
+    assert result["created"] == [] and result["retired"] == []
+    assert pg.source_grid.code in [u["code"] for u in result["updated"]]
+    assert set(Grid.objects.filter(parent=parent, valid_to__isnull=True).values_list("code", flat=True)) == codes
+    src = Grid.objects.get(pk=pg.source_grid_id)
+    assert src.version == 2 and GridVersion.objects.filter(grid=src).count() == 2
+    for a in Address.objects.filter(geometry__within=parent.geometry):
+        assert a.grid_id == grid_locate(lon=a.geometry.x, lat=a.geometry.y).grid["id"]
+
+
+def test_impact_counts_subjects_and_open_incidents_that_move(demo_grids):
+    from layers.incidents.models import IncidentType
+    from layers.incidents.services import incident_create
+    from layers.subjects.services import subject_create
+
+    parent = demo_grids[AREA]
+    addresses = add_addresses(parent, n=40, seed=5)
+    plan = plan_create(parent=parent)
+    pg = plan.grids.order_by("pk").first()
+    inside = [a for a in addresses if a.grid_id == pg.source_grid_id]
+    assert inside
+    subject_create(address=inside[0], name="张三", category="other")
+    kind = IncidentType.objects.create(name="测试", code="plan-test")
+    incident_create(lon=inside[-1].geometry.x, lat=inside[-1].geometry.y, description="井盖缺失", type=kind)
+    plan_split(plan=plan, grid=pg.pk, line=crossing_line(pg))
+    impact = plan_impact(plan=plan)
+    assert impact["moved"]["addresses"] == len(inside)
+    assert impact["moved"]["subjects"] == 1 and impact["moved"]["incidents"] == 1
