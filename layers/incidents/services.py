@@ -304,8 +304,10 @@ def incident_reroute_open(*, grid_ids: list[int], area=None) -> int:
     for incident in (Incident.objects.select_for_update(of=("self",)).select_related("grid")
                      .filter(q).exclude(status__in=FINAL_STATUSES)):
         located = grid_locate(lon=incident.geometry.x, lat=incident.geometry.y)
-        if located is None:
-            continue  # now in a coverage gap: keep the last grid rather than lose the case
+        if located is None or located.grid["level"] < incident.grid.level:
+            # Now in a gap of the micro-grid tiling (mid-edit): keep the last micro-grid
+            # rather than hand the case up to the community or lose it.
+            continue
         current_special = sorted(incident.special_grids.values_list("id", flat=True))
         if located.grid["id"] == incident.grid_id and current_special == sorted(s["id"] for s in located.special):
             continue
