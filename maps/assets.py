@@ -37,9 +37,9 @@ VENDOR_CSS = {
     "bootstrap_css": "vendor/bootstrap/bootstrap.min.css",
 }
 
-# What a map page needs. jQuery and Bootstrap are left out on purpose: nothing the builders
-# use needs them, and Bootstrap's CSS would restyle the whole site page around the map.
-MAP_JS = ["leaflet", "awesome_markers"]
+# What a map page needs: folium's Popup builds its content with jQuery. Bootstrap is left out
+# on purpose: nothing the builders use needs it, and its CSS would restyle the site page.
+MAP_JS = ["leaflet", "jquery", "awesome_markers"]
 MAP_CSS = ["leaflet_css", "awesome_markers_font_css", "awesome_markers_css"]
 
 

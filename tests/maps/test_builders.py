@@ -177,3 +177,12 @@ def test_large_frames_get_sampled_fisher_jenks_breaks_quickly_and_deterministica
     assert builders.classify(values, k=5)[1] == bins
     assert len(bins) == 5 and bins[-1] == values.max()
     assert set(idx) == {0, 1, 2, 3, 4}
+
+
+def test_popups_get_the_vendored_jquery_they_are_built_with():
+    grid = grid_gdf(levels=(3,)).iloc[:1]
+    incidents = gpd.GeoDataFrame([{"id": 1, "status": "reported", "overdue": False, "geometry": Point(121.441, 31.221)}],
+                                 geometry="geometry", crs="EPSG:4490")
+    html = map_html(builders.build_grid_head_map(grid, incidents=incidents))
+    assert "$(`" in html  # folium's Popup
+    assert "/static/vendor/jquery/jquery.min.js" in html

@@ -1,0 +1,141 @@
+"""Every map page in real Chromium: nothing leaves the server, no console error, and the
+legend, layers and tooltips are there. Screenshots go to the test's tmp_path."""
+import os
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+
+from layers.staff.models import Role
+from tests.conftest import STREET_CODE
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+RESIDENTIAL_AREA = "310106013008"  # holds the demo's planted incident cluster
+
+
+@pytest.fixture
+def chromium(live_server):
+    """(new_context, blocked, errors): every context aborts and records non-local requests."""
+    from playwright.sync_api import sync_playwright
+
+    host = urlparse(live_server.url).netloc
+    blocked, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+        def new_context(user):
+            client = Client()
+            client.force_login(user)
+            ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+            ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                              "url": live_server.url}])
+
+            def route(r):
+                if urlparse(r.request.url).netloc == host or r.request.url.startswith("data:"):
+                    r.continue_()
+                else:
+                    blocked.append(r.request.url)
+                    r.abort()
+            ctx.route("**/*", route)
+            return ctx
+
+        def watch(page):
+            page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+            return page
+
+        yield new_context, watch, blocked, errors
+        browser.close()
+    assert blocked == [], f"non-local requests: {blocked}"
+    assert errors == [], f"console errors: {errors}"
+
+
+@pytest.fixture
+def demo_world(demo_grids):
+    """The demo street with its staff and a year of incidents (live_server flushed the DB)."""
+    from layers.incidents import demo as incidents_demo
+    from layers.staff import demo as staff_demo
+
+    staff_demo.load()
+    incidents_demo.load()
+    return demo_grids
+
+
+def check_map_page(page, url, shot):
+    page.goto(url)
+    page.wait_for_selector(".leaflet-container")
+    page.wait_for_selector(".geogrid-legend:not(.hidden)")
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".leaflet-control-layers-selector").count() >= 1
+    shapes = page.locator("path.leaflet-interactive")
+    assert shapes.count() > 0
+    # Hover polygons until one shows its tooltip (overlays may cover some).
+    for i in range(min(shapes.count(), 12)):
+        box = shapes.nth(i).bounding_box()
+        if not box or box["width"] < 4:
+            continue
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        if page.locator(".leaflet-tooltip").count():
+            break
+    assert page.locator(".leaflet-tooltip").count() >= 1, f"no tooltip on {url}"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_every_map_page_is_offline_with_legend_layers_and_tooltips(live_server, demo_world, make_user,
+                                                                   chromium, tmp_path):
+    new_context, watch, _blocked, _errors = chromium
+    leader = make_user("浏览器领导", Role.STREET_LEADER, demo_world[STREET_CODE])
+    head = make_user("浏览器网格长", Role.GRID_HEAD, demo_world[RESIDENTIAL_AREA])
+
+    page = watch(new_context(leader).new_page())
+    for name, path in [("coverage", "/maps/coverage/"),
+                       ("coverage-open", "/maps/coverage/?metric=open_incidents&level=3"),
+                       ("hotspots", "/maps/hotspots/?days=90"),
+                       ("special", "/maps/special/")]:
+        check_map_page(page, live_server.url + path, tmp_path / f"{name}.png")
+
+    # Level switch in the map: choosing the other level swaps the visible legend.
+    page.goto(live_server.url + "/maps/coverage/?metric=households&level=4")
+    page.wait_for_selector(".geogrid-legend:not(.hidden)")
+    before = page.locator(".geogrid-legend:not(.hidden)").inner_text()
+    page.locator(".leaflet-control-layers-base input").first.check()
+    after = page.locator(".geogrid-legend:not(.hidden)").inner_text()
+    assert before != after and page.locator(".geogrid-legend:not(.hidden)").count() == 1
+
+    # Hotspots: the planted cluster is in the table as a hot spot, with a heatmap canvas.
+    page.goto(live_server.url + "/maps/hotspots/?days=90")
+    assert page.locator("#hotspot-table tr[data-class^=hot]").count() >= 1
+    assert page.locator("#hotspot-table tr[data-class^=cold]").count() >= 1
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+
+    # Special grids: the demo religious site, business district and commercial street.
+    page.goto(live_server.url + "/maps/special/")
+    for kind in ("religious_site", "business_district", "commercial_street"):
+        assert page.locator(f"#special-table tr[data-kind={kind}]").count() >= 1
+
+    head_page = watch(new_context(head).new_page())
+    check_map_page(head_page, live_server.url + "/maps/grid/", tmp_path / "grid.png")
+    markers = head_page.locator("path.leaflet-interactive[stroke='#000']")
+    assert markers.count() >= 1  # overdue incidents ringed in black
+    markers.first.click(force=True)
+    link = head_page.locator(".leaflet-popup a.incident-link")
+    link.wait_for()
+    assert link.get_attribute("href").startswith("/incidents/")
+
+
+def test_png_and_pdf_exports_render_the_page_as_the_user(live_server, demo_grids, make_user, chromium, tmp_path):
+    new_context, _watch, _blocked, _errors = chromium
+    leader = make_user("导出领导", Role.STREET_LEADER, demo_grids[STREET_CODE])
+    ctx = new_context(leader)
+    png = ctx.request.get(live_server.url + "/maps/special/?format=png", timeout=60_000)
+    assert png.status == 200 and png.headers["content-type"] == "image/png"
+    assert png.body()[:8] == b"\x89PNG\r\n\x1a\n" and len(png.body()) > 20_000
+    (tmp_path / "special-export.png").write_bytes(png.body())
+    pdf = ctx.request.get(live_server.url + "/maps/coverage/?format=pdf&metric=households", timeout=60_000)
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body()[:5] == b"%PDF-"
+    # Without a session the export is the login redirect, not a picture of someone else's map.
+    anon = Client().get("/maps/special/?format=png")
+    assert anon.status_code == 302
