@@ -26,7 +26,7 @@ class Plan(models.Model):
     level = models.PositiveSmallIntegerField(_("level"))
     # [[grid id, version], ...] of the parent's current base children when the plan was made:
     # publishing compares it with the live children, so two planners cannot both publish.
-    base_fingerprint = models.JSONField(default=list)
+    base_fingerprint = models.JSONField(default=list, blank=True)
     # Number of edits applied (the undo/redo cursor into PlanEdit.seq).
     cursor = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(null=True, blank=True)
