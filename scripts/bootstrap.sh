@@ -52,6 +52,8 @@ if [ -f package.json ]; then
   fi
 fi
 
+mkdir -p staticfiles media  # whitenoise warns when STATIC_ROOT is missing
+
 # --- database --------------------------------------------------------------------------
 if [ -n "${DATABASE_URL:-}" ]; then
   log "using DATABASE_URL"
