@@ -123,6 +123,7 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
     incidents = _incident_counts(ids)
     suppress = not user_sees_small_counts(user=user)
     band = settings.GEOGRID_HOUSEHOLD_BAND.get(level)
+    categories = list(SubjectCategory.values)
     rows = []
     for g in grids:
         f = figures[g["id"]]
@@ -143,7 +144,7 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
             "parent_id": g["parent_id"],
             "households": f["households"], "addresses": f["addresses"], "subjects": total,
             "subjects_by_category": {c: _coarse(f["cats"].get(c, (0, 0))[0], suppress)
-                                     for c in SubjectCategory.values},
+                                     for c in categories},
             "staff": f["staff"],
             "households_per_staff": round(f["households"] / f["staff"], 1) if f["staff"] else None,
             "visited_within_cadence": round(visited / total, 3) if total else None,

@@ -98,3 +98,11 @@ def test_anonymous_gets_nothing(world, client):
     assert client.get("/api/coverage/?level=4").status_code in (401, 403)
     assert client.post(f"/api/subjects/{world['s1'].pk}/reveal/", {"fields": ["phone"]},
                        content_type="application/json").status_code in (401, 403)
+
+
+def test_admin_pages_never_show_sensitive_values(world, client_for, make_user):
+    boss = make_user("t-boss", is_superuser=True, is_staff=True)
+    c = client_for(boss)
+    html = c.get(f"/admin/subjects/subject/{world['s1'].pk}/change/").content.decode()
+    assert "测试甲" in html and PHONE not in html and ID_NUMBER not in html and "回族" not in html
+    assert c.get("/admin/subjects/subject/").status_code == 200
