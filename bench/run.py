@@ -1,0 +1,237 @@
+"""Benchmarks of the spatial assignment and the locate API on a synthetic city.
+
+    python -m bench.run [--size small|medium|full] [--skip-http]
+
+Prints one JSON line per figure: {"name", "value", "unit", "reference", "ratio", ...}, the
+reference being measured in the same run on the same data (geopandas.sjoin for the bulk
+assignment, raw PostGIS queries for the lookups). Runs in its own database (<name>_bench).
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .db import point_settings_at_bench_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def emit(name, value, unit, reference=None, **extra):
+    ratio = round(value / reference, 3) if reference else None
+    print(json.dumps({"name": name, "value": round(value, 3), "unit": unit,
+                      "reference": round(reference, 3) if reference is not None else None,
+                      "ratio": ratio, **extra}, ensure_ascii=False), flush=True)
+
+
+def bench_assign(city) -> None:
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from layers.addresses.services import addresses_assign_all
+
+    from .db import assigned_grid_codes, reset_assignment
+
+    n = len(city.points)
+    reset_assignment()
+    report = addresses_assign_all()
+    seconds = report.seconds
+    # The independent reference: geopandas.sjoin on the same points and grids, timed the same way
+    # (from data in memory to the answer for every point).
+    pts = gpd.GeoDataFrame(geometry=shapely.points(city.points), crs="EPSG:4490")
+    grids = gpd.GeoDataFrame({"code": city.codes}, geometry=city.grids, crs="EPSG:4490")
+    t = time.perf_counter()
+    joined = gpd.sjoin(pts, grids, how="left", predicate="intersects")
+    ref_seconds = time.perf_counter() - t
+    emit("assign_bulk", n / seconds, "points/s", n / ref_seconds, seconds=seconds,
+         reference_seconds=round(ref_seconds, 3), points=n, grids=len(city.grids),
+         assigned=report.assigned, gaps=report.gap_count, note="addresses_assign_all() from scratch vs geopandas.sjoin")
+    # Agreement on every point; the reference applies the same edge rule (lowest code wins).
+    joined = joined.dropna(subset=["code"]).sort_values("code").groupby(level=0)["code"].first()
+    expected = dict(zip((joined.index.to_numpy() + 1).tolist(), joined.tolist()))
+    got = assigned_grid_codes()
+    mismatches = sum(1 for i in set(expected) | set(got) if expected.get(i) != got.get(i))
+    on_edges = int((pts.index.to_series().map(lambda i: 0).size and 0) or 0)
+    emit("assign_bulk_mismatches", mismatches, "points", 0, checked=n, note="points whose grid differs from sjoin")
+    del on_edges
+    again = addresses_assign_all()
+    emit("assign_bulk_rerun", n / again.seconds, "points/s", n / ref_seconds, seconds=again.seconds,
+         changed=again.changed, note="second run, nothing changed: nothing written")
+    _ = np
+
+
+def _raw_locate_worker(args):
+    import psycopg2
+
+    dsn, points, seconds, query = args
+    conn = psycopg2.connect(**dsn)
+    cur = conn.cursor()
+    done, end, i = 0, time.perf_counter() + seconds, 0
+    while time.perf_counter() < end:
+        x, y = points[i % len(points)]
+        cur.execute(query, (x, y))
+        cur.fetchall()
+        done += 1
+        i += 1
+    conn.close()
+    return done
+
+
+RAW_LOCATE = ("SELECT p.grid_id FROM grids_gridpiece p "
+              "WHERE ST_Covers(p.geometry, ST_SetSRID(ST_MakePoint(%s, %s), 4490))")
+
+
+def bench_raw_locate(city, seconds=4.0) -> float:
+    """Reference: raw PostGIS point lookups per second, one connection per core (2 processes)."""
+    from multiprocessing import Pool
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    dsn = {"dbname": db["NAME"], "user": db["USER"] or None, "password": db["PASSWORD"] or None,
+           "host": db["HOST"] or None, "port": db["PORT"] or None}
+    sample = [(float(x), float(y)) for x, y in city.points[:: max(1, len(city.points) // 2000)]]
+    with Pool(2) as pool:
+        counts = pool.map(_raw_locate_worker, [(dsn, sample[k::2], seconds, RAW_LOCATE) for k in range(2)])
+    return sum(counts) / seconds
+
+
+def bench_raw_batch(city) -> float:
+    """Reference for batches: the locate SQL itself over 10,000 points, inside the database."""
+    from layers.addresses.selectors import address_locate_json
+
+    pts = [tuple(map(float, p)) for p in city.points[:10_000]]
+    address_locate_json(points=pts)
+    t, rounds = time.perf_counter(), 0
+    while time.perf_counter() - t < 3 or rounds < 2:
+        address_locate_json(points=pts)
+        rounds += 1
+    return rounds * len(pts) / (time.perf_counter() - t)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _session_cookie() -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    user.set_unusable_password()
+    user.save()
+    s = SessionStore()
+    s[SESSION_KEY] = str(user.pk)
+    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    s.create()
+    return s.session_key
+
+
+def _wrk(url, *, cookie, seconds, connections, script) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", f.name,
+                          "-H", f"Cookie: sessionid={cookie}", url], capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "non2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def bench_http(city, *, seconds: int) -> None:
+    import random
+
+    from django.conf import settings
+
+    cookie = _session_cookie()
+    port = int(os.environ.get("BENCH_PORT") or _free_port())
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geogrid.settings.production",
+           "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production"),
+           "GEOGRID_FIELD_KEY": settings.GEOGRID_FIELD_KEY or "ZGVtby1rZXktZ2VvZ3JpZC1kZW1vLWtleS0zMmJ5dGU=",
+           "SECURE_COOKIES": "0"}
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "geogrid.wsgi", "-b", f"127.0.0.1:{port}",
+                               "-w", "2", "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        rng = random.Random(7)
+        sample = [city.points[rng.randrange(len(city.points))] for _ in range(1000)]
+        lua_points = ",".join(f"{{{x:.7f},{y:.7f}}}" for x, y in sample)
+        single = (f"local pts = {{{lua_points}}}\nlocal i = 0\n"
+                  "request = function()\n  i = i % #pts + 1\n  local p = pts[i]\n"
+                  "  return wrk.format('GET', '/api/locate/?lon=' .. p[1] .. '&lat=' .. p[2])\nend\n")
+        url = f"http://127.0.0.1:{port}"
+        _wrk(url, cookie=cookie, seconds=2, connections=8, script=single)  # warm up: connections, caches
+        raw = bench_raw_locate(city)
+        r = _wrk(url, cookie=cookie, seconds=seconds, connections=8, script=single)
+        emit("locate_http_single", r["rps"], "requests/s", raw, p99_ms=r["p99_ms"], non_2xx=r["non2xx"],
+             workers=2, clients=8, target_rps=2500, target_p99_ms=10,
+             note="gunicorn 2 sync workers, wrk 8 connections; reference: raw PostGIS lookups/s on 2 connections")
+        emit("locate_http_single_p99", r["p99_ms"], "ms", 10.0, note="reference is the 10 ms target")
+        body = json.dumps({"crs": "wgs84", "points": [[round(float(x), 7), round(float(y), 7)]
+                                                       for x, y in city.points[rng.randrange(len(city.points) - 10_000):][:10_000]]})
+        batch = ("wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
+                 f"wrk.body = [==[{body}]==]\n")
+        raw_batch = bench_raw_batch(city)
+        b = _wrk(url + "/api/locate/", cookie=cookie, seconds=seconds, connections=2, script=batch)
+        emit("locate_http_batch", b["rps"] * 10_000, "points/s", raw_batch, p99_ms=b["p99_ms"], non_2xx=b["non2xx"],
+             points_per_request=10_000, target=200_000,
+             note="POST 10,000 points, 2 clients; reference: the same locate SQL in-process (1 connection)")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=["small", "medium", "full"], default="full")
+    parser.add_argument("--skip-http", action="store_true", help="only the assignment")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP measurement")
+    args = parser.parse_args(argv)
+    name = point_settings_at_bench_db()
+    # One key for this process (which makes the session) and the server (which reads it).
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geogrid.settings.local")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from .city import build
+    from .db import ensure_database, load_city
+
+    ensure_database(name)
+    call_command("migrate", verbosity=0, interactive=False)
+    t = time.perf_counter()
+    city = build(args.size)
+    load_city(city, settings.GEOGRID_SRID)
+    print(json.dumps({"name": "setup", "size": args.size, "database": name, "grids": len(city.grids),
+                      "points": len(city.points), "seconds": round(time.perf_counter() - t, 1)}), flush=True)
+    bench_assign(city)
+    if not args.skip_http:
+        bench_http(city, seconds=args.seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    sys.exit(main())
