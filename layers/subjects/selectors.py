@@ -45,6 +45,13 @@ def subject_can_reveal(*, user, subject: Subject) -> bool:
                                   pk=subject.pk).exists()
 
 
+def address_for_field_staff(*, user, pk):
+    """An address in a micro-grid where the user works as field staff, or None."""
+    from layers.addresses.models import Address
+
+    return Address.objects.filter(scope_q_for_roles(user=user, roles=FIELD_ROLES, field="grid"), pk=pk).first()
+
+
 def reveal_log_list(*, subject: Subject | None = None) -> QuerySet[RevealLog]:
     qs = RevealLog.objects.select_related("user", "subject")
     return qs.filter(subject=subject) if subject is not None else qs
@@ -138,13 +145,17 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
             flags.append("households_below_band")
         if band and f["households"] > band[1]:
             flags.append("households_above_band")
+        by_category = {c: _coarse(f["cats"].get(c, (0, 0))[0], suppress) for c in categories}
+        shown_total = total
+        if suppress and sum(1 for n, _ in f["cats"].values() if n) == 1:
+            # With one category present the total IS that category's count: coarsen it too.
+            shown_total = _coarse(total, suppress)
         inc = incidents.get(g["id"]) or {}
         rows.append({
             "grid_id": g["id"], "code": g["code"], "name": g["name"], "level": level,
             "parent_id": g["parent_id"],
-            "households": f["households"], "addresses": f["addresses"], "subjects": total,
-            "subjects_by_category": {c: _coarse(f["cats"].get(c, (0, 0))[0], suppress)
-                                     for c in categories},
+            "households": f["households"], "addresses": f["addresses"], "subjects": shown_total,
+            "subjects_by_category": by_category,
             "staff": f["staff"],
             "households_per_staff": round(f["households"] / f["staff"], 1) if f["staff"] else None,
             "visited_within_cadence": round(visited / total, 3) if total else None,

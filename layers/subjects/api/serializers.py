@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from ..masking import mask
-from ..models import Subject, Visit, VisitKind
+from ..models import Subject, SubjectCategory, SubjectKind, Visit, VisitKind
 from ..services import SENSITIVE
 
 
@@ -47,3 +47,18 @@ class VisitCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=VisitKind.choices, default=VisitKind.ROUTINE)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     follow_up = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SubjectCreateSerializer(serializers.Serializer):
+    address = serializers.IntegerField()
+    name = serializers.CharField(max_length=100)
+    category = serializers.ChoiceField(choices=SubjectCategory.choices)
+    kind = serializers.ChoiceField(choices=SubjectKind.choices, default=SubjectKind.PERSON)
+    needs = serializers.CharField(required=False, allow_blank=True, default="")
+    contact = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    ethnicity = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    religion = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    id_number = serializers.RegexField(r"^(|[0-9]{17}[0-9Xx]|[0-9A-Za-z()（）-]{5,30})$", required=False,
+                                       allow_blank=True, default="")
+    phone = serializers.RegexField(r"^(|[0-9+() -]{5,20})$", required=False, allow_blank=True, default="")

@@ -16,8 +16,8 @@ from layers.staff.selectors import user_is_admin
 from .. import selectors
 from ..masking import mask
 from ..models import Subject
-from ..services import SENSITIVE, subject_reveal, visit_create
-from .serializers import RevealSerializer, SubjectSerializer, VisitCreateSerializer, VisitSerializer
+from ..services import SENSITIVE, subject_create, subject_reveal, visit_create
+from .serializers import RevealSerializer, SubjectCreateSerializer, SubjectSerializer, VisitCreateSerializer, VisitSerializer
 
 
 def _int_param(request, name, default=None):
@@ -38,7 +38,18 @@ def _subject_or_404(user, pk) -> Subject:
 
 
 class SubjectListView(APIView):
-    """Subjects in your scope, sensitive values masked. ?grid=<id>&category=&q=&limit=&offset="""
+    """GET: subjects in your scope, sensitive values masked. ?grid=<id>&category=&q=&limit=&offset=
+    POST: record a subject at an address in your grids (field staff only)."""
+
+    def post(self, request):
+        ser = SubjectCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        address = selectors.address_for_field_staff(user=request.user, pk=data.pop("address"))
+        if address is None:
+            raise RuleViolation("address_out_of_scope", _("This address is not in a grid you work in."))
+        subject = subject_create(address=address, **data)
+        return Response(SubjectSerializer(subject).data, status=201)
 
     def get(self, request):
         qs = selectors.subject_list(user=request.user, grid_id=_int_param(request, "grid"),

@@ -30,13 +30,13 @@ def test_coverage_flags_grids_outside_the_household_band(world):
 def test_coverage_counts_staff_subjects_and_flags_grids_without_staff(world):
     rows = by_code(coverage_list(user=world["users"]["leader"], level=4))
     assert rows[G1]["staff"] == 1 and rows[G1]["households_per_staff"] == 600
-    assert rows[G1]["subjects"] == 1
+    assert rows[G1]["subjects"] == "<10"
     no_staff = [r for r in rows.values() if r["staff"] == 0]
     assert no_staff and all("no_staff" in r["flags"] for r in no_staff)
     assert all("no_staff" not in rows[c]["flags"] for c in (G1, G2))
     # The community row counts its station chief and the staff of its micro-grids.
     community = by_code(coverage_list(user=world["users"]["leader"], level=3))[COMMUNITY]
-    assert community["staff"] == 3 and community["subjects"] == 2
+    assert community["staff"] == 3 and community["subjects"] == 2  # two categories: total shown
 
 
 def test_small_category_counts_are_coarsened_above_the_grid_head(world):
@@ -47,6 +47,16 @@ def test_small_category_counts_are_coarsened_above_the_grid_head(world):
     assert chief_rows[G2]["subjects_by_category"]["religious_figure"] == "<10"
     member_rows = by_code(coverage_list(user=world["users"]["member"], level=4))
     assert member_rows[G1]["subjects_by_category"]["ethnic_minority"] == 1
+    assert member_rows[G1]["subjects"] == 1
+
+
+def test_a_total_that_would_give_away_a_lone_category_is_coarsened_too(world):
+    rows = by_code(coverage_list(user=world["users"]["leader"], level=4))
+    assert rows[G1]["subjects"] == "<10"  # only one ethnic-minority subject there
+    subject_create(address=world["addr"][G1], name="另一类", category="other")
+    rows = by_code(coverage_list(user=world["users"]["leader"], level=4))
+    assert rows[G1]["subjects"] == 2
+    assert rows[G1]["subjects_by_category"]["other"] == "<10"
 
 
 def test_ten_or_more_are_shown_exactly(world):

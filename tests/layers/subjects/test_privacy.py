@@ -106,3 +106,26 @@ def test_admin_pages_never_show_sensitive_values(world, client_for, make_user):
     html = c.get(f"/admin/subjects/subject/{world['s1'].pk}/change/").content.decode()
     assert "测试甲" in html and PHONE not in html and ID_NUMBER not in html and "回族" not in html
     assert c.get("/admin/subjects/subject/").status_code == 200
+
+
+def test_field_staff_add_subjects_in_their_grids_only(world, client_for):
+    from layers.subjects.models import Subject
+    from .conftest import G2
+    c = client_for(world["users"]["member"])
+    body = {"address": world["addr"][G1].pk, "name": "新对象", "category": "hk_macao_taiwan", "phone": "13600001234"}
+    r = c.post("/api/subjects/", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["phone"] == "136****1234" and r.json()["grid"] == world["grids"][G1].pk
+    assert Subject.objects.get(pk=r.json()["id"]).phone == "13600001234"
+    r = c.post("/api/subjects/", {**body, "address": world["addr"][G2].pk}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["rule"] == "address_out_of_scope"
+    r = client_for(world["users"]["leader"]).post("/api/subjects/", body, content_type="application/json")
+    assert r.status_code == 400
+    assert c.post("/api/subjects/", {**body, "category": "spy"}, content_type="application/json").status_code == 400
+
+
+def test_staff_api_lists_assignments_in_scope(world, client_for):
+    rows = client_for(world["users"]["chief"]).get("/api/staff/").json()
+    assert {r["username"] for r in rows} == {"t-member", "t-head2", "t-chief"}
+    me = client_for(world["users"]["member"]).get("/api/me/").json()
+    assert me["roles"] == ["grid_member"]
