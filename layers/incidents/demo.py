@@ -194,6 +194,12 @@ def load(stdout=None) -> None:
             reported = now - dt.timedelta(hours=rng.uniform(1, 48))
         accept_h, handle_h = incident_limits(incident_class=klass, type=itype)
         status, times, steps = _timeline(rng, reported, now, accept_h, handle_h)
+        # Some recent cases stalled in handling: the overdue ones a grid head must chase.
+        if reported > now - dt.timedelta(days=30) and status in ("resolved", "verified", "closed") \
+                and rng.random() < 0.2:
+            steps = [st for st in steps if st[0] in ("reported", "accepted", "dispatched", "in_progress")]
+            status = "in_progress"
+            times["resolved_at"] = times["closed_at"] = None
         if status not in ("closed", "rejected") and rng.random() < 0.03:
             steps.append(("shelved", steps[-1][1] + dt.timedelta(hours=1)))
             status = "shelved" if steps[-1][1] < now else status
