@@ -110,6 +110,19 @@ def reset_assignment() -> None:
             cur.execute("VACUUM ANALYZE addresses_address")
 
 
+def scramble_assignment(fraction: float) -> None:
+    """Put a fraction of the addresses (every k-th) into the wrong grid, as an out-of-date registry
+    would have them, marked unconfirmed as any write through the services leaves them (not timed)."""
+    from django.db import connection
+
+    step = max(1, round(1 / fraction))
+    with connection.cursor() as cur:
+        cur.execute("UPDATE addresses_address a SET grid_id = CASE WHEN a.grid_id IS NULL THEN 2 "
+                    "ELSE 2 + mod(a.grid_id + 7, (SELECT count(*) FROM grids_grid) - 1) END, assigned_at = NULL "
+                    "WHERE mod(a.id, %s) = 0", [step])
+        cur.execute("VACUUM ANALYZE addresses_address")
+
+
 def assigned_grid_codes() -> dict[int, str]:
     from django.db import connection
 

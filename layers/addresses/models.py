@@ -48,7 +48,6 @@ class Address(models.Model):
     class Meta:
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
-        indexes = [models.Index(fields=["grid"])]
 
     def __str__(self):
         return self.full_text

@@ -41,7 +41,9 @@ class AssignmentReport:
     moves: list[dict] = field(default_factory=list)   # {"from", "to", "count"} by grid code
     gaps: list[dict] = field(default_factory=list)    # {"id", "full_text"} of points in no micro-grid
     gap_count: int = 0
+    updated: int = 0          # rows written (moved, or their edge distance measured again)
     seconds: float = 0.0
+    compute_seconds: float = 0.0  # the spatial join into the work table, before writing
 
     @property
     def moved(self) -> int:
@@ -64,20 +66,21 @@ def _filters(*, area: GEOSGeometry | None, ids: list[int] | None) -> tuple[str, 
     return "TRUE", "TRUE", "TRUE", {}
 
 
-def _run_parts(statements: list[tuple[str, dict]]) -> None:
-    """Run statements at once on separate connections (one per core); each commits alone."""
+def _run_parts(parts: list[list[tuple[str, dict]]]) -> None:
+    """Run each list of statements on its own connection at once (one per core); each commits alone."""
     errors = []
 
-    def work(query, params):
+    def work(statements):
         try:
             with connections["default"].cursor() as cur:
-                cur.execute(query, params)
+                for query, params in statements:
+                    cur.execute(query, params)
         except Exception as exc:  # re-raised in the caller's thread
             errors.append(exc)
         finally:
             connections["default"].close()
 
-    threads = [threading.Thread(target=work, args=s) for s in statements]
+    threads = [threading.Thread(target=work, args=(p,)) for p in parts]
     for t in threads:
         t.start()
     for t in threads:
@@ -87,33 +90,37 @@ def _run_parts(statements: list[tuple[str, dict]]) -> None:
 
 
 def _assign(*, area: GEOSGeometry | None = None, ids: list[int] | None = None,
-            parallel: bool | None = None, gap_limit: int = 100) -> AssignmentReport:
+            parallel: bool | None = None, force: bool | None = None, gap_limit: int = 100) -> AssignmentReport:
     started = time.perf_counter()
     point, grid_g, grid_s, params = _filters(area=area, ids=ids)
+    whole_city = area is None and ids is None
     # Two connections only see committed data: inside a transaction (a hook, an import, a test)
     # the run stays on this connection.
-    if parallel is None:
-        parallel = area is None and ids is None
-    parallel = parallel and not connection.in_atomic_block
+    parallel = (whole_city if parallel is None else parallel) and not connection.in_atomic_block
+    # A targeted run recomputes everything it touches; a whole-city run skips the edge distance
+    # of points already measured in an unchanged grid (see assign_micro.sql).
+    force = (not whole_city) if force is None else force
     tag = uuid.uuid4().hex[:12]
     work, work_special, changes = f"addresses_work_{tag}", f"addresses_work_special_{tag}", f"addresses_changes_{tag}"
     kind = "UNLOGGED" if parallel else "TEMP"
-    create = (f"CREATE {kind} TABLE {work} (address_id bigint, grid_id bigint, edge_m float8);"
+    create = (f"CREATE {kind} TABLE {work} (address_id bigint, old_grid bigint, new_grid bigint, edge_m float8, must_write bool);"
               f"CREATE {kind} TABLE {work_special} (address_id bigint, grid_id bigint);")
-    parts = 2 if parallel else 1
-    micro_sql = sql("assign_micro").format(work=work, grid_filter=grid_g, point_filter=point)
+    n_parts = 2 if parallel else 1
+    micro_sql = sql("assign_micro").format(work=work, grid_filter=grid_g, point_filter=point,
+                                           force="TRUE" if force else "FALSE")
     special_sql = sql("assign_special").format(work_special=work_special, grid_filter=grid_s, point_filter=point)
-    statements = [(micro_sql, {**params, "parts": parts, "part": k}) for k in range(parts)]
-    statements.append((special_sql, params))
+    parts = [[(micro_sql, {**params, "parts": n_parts, "part": k})] for k in range(n_parts)]
+    parts[-1].append((special_sql, params))
     with connection.cursor() as cur:
         cur.execute(create)
     try:
         if parallel:
-            _run_parts(statements)
+            _run_parts(parts)
         else:
             with connection.cursor() as cur:
-                for query, p in statements:
+                for query, p in [s for part in parts for s in part]:
                     cur.execute(query, p)
+        computed = time.perf_counter()
         report = _apply(work=work, work_special=work_special, changes=changes, point=point,
                         params=params, gap_limit=gap_limit)
     except Exception:
@@ -125,6 +132,7 @@ def _assign(*, area: GEOSGeometry | None = None, ids: list[int] | None = None,
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {work}, {work_special}")
     report.seconds = round(time.perf_counter() - started, 3)
+    report.compute_seconds = round(computed - started, 3)
     return report
 
 
@@ -136,7 +144,7 @@ def _apply(*, work, work_special, changes, point, params, gap_limit) -> Assignme
                                                point_filter=point),
                     {**params, "near": settings.GEOGRID_NEAR_BOUNDARY_M})
         cur.execute(f"SELECT count(*), count(*) FILTER (WHERE old_grid IS DISTINCT FROM new_grid) FROM {changes}")
-        _rows, report.changed = cur.fetchone()
+        report.updated, report.changed = cur.fetchone()
         cur.execute(f"""SELECT o.code, n.code, count(*) FROM {changes} c
                         LEFT JOIN grids_grid o ON o.id = c.old_grid LEFT JOIN grids_grid n ON n.id = c.new_grid
                         WHERE c.old_grid IS DISTINCT FROM c.new_grid
@@ -153,13 +161,13 @@ def _apply(*, work, work_special, changes, point, params, gap_limit) -> Assignme
     return report
 
 
-def addresses_assign_all(*, parallel: bool | None = None, gap_limit: int = 100) -> AssignmentReport:
+def addresses_assign_all(*, parallel: bool | None = None, full: bool = False, gap_limit: int = 100) -> AssignmentReport:
     """Assign every address to its micro-grid and special grids, inside PostGIS; report the diff.
 
     Outside a transaction the micro-grids are split into two disjoint halves joined on two
     connections at once (both cores); results go to a new unlogged table and only the rows
-    that changed are written back."""
-    return _assign(parallel=parallel, gap_limit=gap_limit)
+    that changed are written back. `full` measures every edge distance again."""
+    return _assign(parallel=parallel, force=full, gap_limit=gap_limit)
 
 
 def addresses_assign_area(*, area: GEOSGeometry, gap_limit: int = 100) -> AssignmentReport:

@@ -1,14 +1,14 @@
--- Apply one assignment run: compare with what is stored, keep the differences in `changes`
--- (the diff reported to the user), then write only those rows. A re-run over unchanged grids
--- writes nothing. Edge distances are kept to the centimetre so that float noise is no change.
+-- Apply one assignment run. The work table holds, per touched address, the grid that now wins
+-- (with its edge distance) and/or a "lost" row (new_grid NULL) when its old grid no longer holds
+-- it; a winning row beats a lost row. `changes` keeps them for the diff reported to the user;
+-- only these rows are written, so a re-run over unchanged grids writes almost nothing.
 CREATE TEMP TABLE {changes} ON COMMIT DROP AS
-SELECT a.id, a.grid_id AS old_grid, w.grid_id AS new_grid,
-       round(w.edge_m::numeric, 2)::float8 AS edge_m
-FROM addresses_address a
-LEFT JOIN {work} w ON w.address_id = a.id
-WHERE {point_filter}
-  AND (a.grid_id IS DISTINCT FROM w.grid_id
-       OR a.edge_distance_m IS DISTINCT FROM round(w.edge_m::numeric, 2)::float8);
+SELECT id, old_grid, new_grid, edge_m FROM (
+    SELECT DISTINCT ON (w.address_id) w.address_id AS id, w.old_grid, w.new_grid, w.edge_m, w.must_write
+    FROM {work} w
+    ORDER BY w.address_id, w.new_grid IS NULL
+) d
+WHERE d.must_write;
 
 UPDATE addresses_address a
 SET grid_id = c.new_grid, edge_distance_m = c.edge_m,

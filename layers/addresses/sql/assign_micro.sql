@@ -11,11 +11,14 @@
 -- pay for the check.
 -- Edge distance: metres on a local ellipsoidal scale (WGS84 radii of curvature at the grid's
 -- centroid latitude), planar; within millimetres of the geodesic distance at grid scale and
--- far cheaper than a geography distance per point.
-INSERT INTO {work} (address_id, grid_id, edge_m)
+-- far cheaper than a geography distance. It is the costly part, so it is computed only for
+-- "dirty" points: not yet in this grid, never measured, or measured before the grid last
+-- changed ({force} recomputes all). Only dirty points go to the work table, and only those whose
+-- grid or distance differs, or that were never confirmed against this grid, must be written.
+INSERT INTO {work} (address_id, old_grid, new_grid, edge_m, must_write)
 WITH micro AS MATERIALIZED (
-    SELECT g.id, g.code COLLATE "C" AS code, g.level, g.geometry, k.kx, k.ky,
-           ST_Affine(ST_Boundary(g.geometry), k.kx, 0, 0, k.ky, 0, 0) AS edge
+    SELECT g.id, g.code COLLATE "C" AS code, g.level, g.geometry, g.updated_at, k.kx, k.ky,
+           ST_SetSRID(ST_Scale(ST_Boundary(g.geometry), k.kx, k.ky), 0) AS edge
     FROM grids_grid g
     CROSS JOIN LATERAL (SELECT sin(radians(ST_Y(ST_Centroid(g.geometry)))) AS s,
                                cos(radians(ST_Y(ST_Centroid(g.geometry)))) AS c) t
@@ -27,17 +30,42 @@ WITH micro AS MATERIALIZED (
                       WHERE c.parent_id = g.id AND c.valid_to IS NULL AND c.kind = 'base')
       AND {grid_filter}
 )
-SELECT p.id, g.id, p.edge_m
-FROM micro g
-CROSS JOIN LATERAL (
-    SELECT a.id, a.geometry, ST_Distance(g.edge, ST_Affine(a.geometry, g.kx, 0, 0, g.ky, 0, 0)) AS edge_m
-    FROM addresses_address a
-    WHERE ST_Covers(g.geometry, a.geometry) AND {point_filter}
-    OFFSET 0
-) p
-WHERE NOT (p.edge_m < 0.05 AND EXISTS (
+SELECT q.id, q.grid_id, q.gid, q.edge_m,
+       q.grid_id IS DISTINCT FROM q.gid OR q.edge_distance_m IS DISTINCT FROM q.edge_m
+       OR q.assigned_at IS NULL OR q.assigned_at < q.updated_at
+FROM (
+    SELECT p.id, p.grid_id, p.geometry, p.dirty, p.edge_distance_m, p.assigned_at, g.updated_at,
+           g.id AS gid, g.level, g.code,
+           CASE WHEN p.dirty
+                THEN round(ST_Distance(g.edge, ST_SetSRID(ST_Scale(p.geometry, g.kx, g.ky), 0)) * 100) / 100
+                ELSE p.edge_distance_m END AS edge_m
+    FROM micro g
+    CROSS JOIN LATERAL (
+        SELECT a.id, a.geometry, a.grid_id, a.edge_distance_m, a.assigned_at,
+               ({force} OR a.grid_id IS DISTINCT FROM g.id OR a.edge_distance_m IS NULL
+                OR a.assigned_at IS NULL OR a.assigned_at < g.updated_at) AS dirty
+        FROM addresses_address a
+        WHERE ST_Covers(g.geometry, a.geometry) AND {point_filter}
+        OFFSET 0
+    ) p
+) q
+WHERE q.dirty AND NOT (q.edge_m < 0.05 AND EXISTS (
     SELECT 1 FROM grids_grid o
-    WHERE ST_Covers(o.geometry, p.geometry) AND o.id <> g.id AND o.valid_to IS NULL AND o.kind = 'base'
-      AND (o.level > g.level OR (o.level = g.level AND o.code COLLATE "C" < g.code))
+    WHERE ST_Covers(o.geometry, q.geometry) AND o.id <> q.gid AND o.valid_to IS NULL AND o.kind = 'base'
+      AND (o.level > q.level OR (o.level = q.level AND o.code COLLATE "C" < q.code))
       AND NOT EXISTS (SELECT 1 FROM grids_grid c
-                      WHERE c.parent_id = o.id AND c.valid_to IS NULL AND c.kind = 'base')))
+                      WHERE c.parent_id = o.id AND c.valid_to IS NULL AND c.kind = 'base')));
+-- Addresses that lost their grid: it is no longer a micro-grid, or no longer covers the point.
+-- They moved (the new grid's row above wins in assign_apply) or fell into a coverage gap.
+-- A hash join on grid_id, split by the same halves. A grid unchanged since the address was
+-- assigned still covers it (points change only through the services, which clear
+-- assigned_at), so only the others pay for ST_Covers ({force} tests all).
+INSERT INTO {work} (address_id, old_grid, new_grid, edge_m, must_write)
+SELECT a.id, a.grid_id, NULL, NULL, true
+FROM addresses_address a
+LEFT JOIN grids_grid m ON m.id = a.grid_id AND m.valid_to IS NULL AND m.kind = 'base'
+     AND NOT EXISTS (SELECT 1 FROM grids_grid c WHERE c.parent_id = m.id AND c.valid_to IS NULL AND c.kind = 'base')
+WHERE a.grid_id IS NOT NULL AND mod(a.grid_id, %(parts)s) = %(part)s AND {point_filter}
+  AND (m.id IS NULL
+       OR (({force} OR a.assigned_at IS NULL OR a.assigned_at < m.updated_at)
+           AND NOT ST_Covers(m.geometry, a.geometry)));

@@ -11,7 +11,8 @@ class _DryRun(Exception):
 def print_report(report: AssignmentReport, out, *, limit: int = 50) -> None:
     out.write(f"addresses: {report.considered}, in a micro-grid: {report.assigned}, "
               f"near a boundary: {report.near_boundary}, coverage gaps: {report.gap_count}")
-    out.write(f"changed grid: {report.changed} ({report.seconds:.2f} s)")
+    out.write(f"changed grid: {report.changed}, rows written: {report.updated} "
+              f"({report.seconds:.2f} s, of which the spatial join {report.compute_seconds:.2f} s)")
     for m in report.moves[:limit]:
         out.write(f"  {m['from'] or '(none)'} -> {m['to'] or '(none)'}: {m['count']}")
     if len(report.moves) > limit:
@@ -30,17 +31,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="compute and print the diff, write nothing")
+        parser.add_argument("--full", action="store_true",
+                            help="measure every edge distance again (by default only where a point or its grid changed)")
         parser.add_argument("--limit", type=int, default=50, help="how many move pairs and gaps to list")
 
-    def handle(self, *args, dry_run=False, limit=50, **options):
+    def handle(self, *args, dry_run=False, full=False, limit=50, **options):
         if dry_run:
             try:
                 with transaction.atomic():
-                    report = addresses_assign_all(gap_limit=limit)
+                    report = addresses_assign_all(full=full, gap_limit=limit)
                     raise _DryRun
             except _DryRun:
                 pass
             self.stdout.write("dry run: nothing written")
         else:
-            report = addresses_assign_all(gap_limit=limit)
+            report = addresses_assign_all(full=full, gap_limit=limit)
         print_report(report, self.stdout, limit=limit)
