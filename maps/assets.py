@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import folium
 from django.templatetags.static import static
 
+from .geojson import data_script
+
 # name -> path under static/ (scripts/vendor_assets.py puts them there).
 VENDOR_JS = {
     "leaflet": "vendor/leaflet/leaflet.js",
@@ -96,6 +98,7 @@ class PageParts:
     html: str
     script: str
     map_id: str
+    data: str = ""  # <script> with the DataGeoJson layers' data; goes before `script`
 
 
 def assert_offline(text: str) -> None:
@@ -110,7 +113,7 @@ def page_parts(m: folium.Map) -> PageParts:
     fig = m.get_root()
     fig.render()
     parts = PageParts(header=fig.header.render(), html=fig.html.render(), script=fig.script.render(),
-                      map_id=m.get_name())
+                      map_id=m.get_name(), data=data_script(m))
     assert_offline(parts.header + parts.html)
     return parts
 
@@ -119,4 +122,4 @@ def map_html(m: folium.Map) -> str:
     """The whole standalone HTML document of a map, checked to be offline-safe."""
     text = m.get_root().render()
     assert_offline(text)
-    return text
+    return text.replace("</head>", data_script(m) + "\n</head>", 1)

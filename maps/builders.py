@@ -23,6 +23,7 @@ from folium.plugins import HeatMap
 
 from .assets import offline, offline_map
 from .basemap import Basemap, shift_point, to_basemap_datum
+from .geojson import DataGeoJson, feature_collection_text
 from .legend import Legend, LegendSwitch
 
 # ColorBrewer sequential palettes, light to dark (5 classes).
@@ -102,32 +103,6 @@ def _new_map(gdf: gpd.GeoDataFrame | None, m: folium.Map | None, basemap: Basema
     return m
 
 
-def _json_safe(v):
-    if v is None:
-        return None
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else round(float(v), 2)
-    if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False)
-    return v
-
-
-def _features(gdf: gpd.GeoDataFrame, fields: list[str]) -> dict:
-    """A GeoJSON FeatureCollection of the frame with only `fields` (NaN -> null)."""
-    cols = [f for f in fields if f in gdf.columns]
-    geoms = gdf.geometry.values
-    out = []
-    for i, row in enumerate(gdf[cols].itertuples(index=False, name=None)):
-        g = geoms[i]
-        if g is None or g.is_empty:
-            continue
-        out.append({"type": "Feature", "geometry": g.__geo_interface__,
-                    "properties": {k: _json_safe(v) for k, v in zip(cols, row)}})
-    return {"type": "FeatureCollection", "features": out}
-
-
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
@@ -173,12 +148,6 @@ def _break_labels(bins: list[float], lowest: float | None) -> list[str]:
     return labels
 
 
-def _tooltip_html(row: dict, fields: list[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th>{escape(label)}</th><td>{escape(_fmt(row.get(key)))}</td></tr>"
-                   for key, label in fields)
-    return f'<table class="geogrid-tip">{rows}</table>'
-
-
 def coverage_tooltip_fields() -> list[tuple[str, str]]:
     return [("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),
             ("subjects", _("Subjects")), ("staff", _("Staff")),
@@ -188,12 +157,15 @@ def coverage_tooltip_fields() -> list[tuple[str, str]]:
             ("average_rating", _("Average rating")), ("flags", _("Flags"))]
 
 
-def _band_of(row, bands: dict[int, tuple[int, int]]) -> str:
-    band = bands.get(int(row["level"])) if "level" in row and pd.notna(row["level"]) else None
-    hh = row.get("households")
-    if band is None or hh is None or (isinstance(hh, float) and math.isnan(hh)):
-        return "none"
-    return "below" if hh < band[0] else "above" if hh > band[1] else "within"
+def band_classes(households, band: tuple[int, int] | None) -> np.ndarray:
+    """below / within / above the household band per grid ("none" without a band or figure)."""
+    hh = pd.to_numeric(pd.Series(households if households is not None else [], dtype="object"), errors="coerce")
+    hh = hh.to_numpy(dtype=float)
+    if band is None:
+        return np.full(len(hh), "none", dtype=object)
+    out = np.where(hh < band[0], "below", np.where(hh > band[1], "above", "within")).astype(object)
+    out[np.isnan(hh)] = "none"
+    return out
 
 
 def build_coverage_map(gdf: gpd.GeoDataFrame, *, metric: str, m: folium.Map | None = None,
@@ -219,9 +191,8 @@ def build_coverage_map(gdf: gpd.GeoDataFrame, *, metric: str, m: folium.Map | No
         part = gdf[gdf["level"] == lv].copy()
         layer_name = str(names.get(lv, _("level %(n)s") % {"n": lv}))
         if metric == "households_band":
-            part["_class"] = [_band_of(r, bands) for r in part.to_dict("records")]
-            part["_colour"] = part["_class"].map(BAND_COLOURS)
             band = bands.get(lv)
+            part["_colour"] = pd.Series(band_classes(part.get("households"), band), index=part.index).map(BAND_COLOURS)
             items = [(BAND_COLOURS["below"], _("below the band") + (f" (< {band[0]})" if band else "")),
                      (BAND_COLOURS["within"], _("within the band") + (f" ({band[0]}–{band[1]})" if band else "")),
                      (BAND_COLOURS["above"], _("above the band") + (f" (> {band[1]})" if band else "")),
@@ -238,25 +209,20 @@ def build_coverage_map(gdf: gpd.GeoDataFrame, *, metric: str, m: folium.Map | No
             items = list(zip(colours, _break_labels(bins, float(vals.min()) if vals.notna().any() else None)))
             if (idx < 0).any() or not bins:
                 items.append((NO_DATA, _("no data")))
-        part["_tip"] = [_tooltip_html(r, fields) for r in part.to_dict("records")]
-        fc = _features(part, ["id", "code", "name", "_colour", "_tip", metric])
         group = folium.FeatureGroup(name=layer_name, overlay=len(levels) == 1, show=lv == shown)
-        folium.GeoJson(
-            fc, name=layer_name,
-            style_function=lambda f: {"fillColor": f["properties"]["_colour"], "color": "#555",
-                                      "weight": 1, "fillOpacity": 0.75},
-            highlight_function=lambda f: {"weight": 3, "color": "#000"},
-            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
-        ).add_to(group)
         group.add_to(m)
+        part["_c"] = part.pop("_colour")
+        text = feature_collection_text(part, ["id", "_c", *[k for k, _l in fields]])
+        DataGeoJson(text, name=layer_name, fields=fields, control=False,
+                    base_style={"color": "#555", "weight": 1, "fillOpacity": 0.75}).add_to(group)
         m.add_child(Legend(f"{spec.label} · {layer_name}", items, group=layer_name if len(levels) > 1 else "",
                            hidden=lv != shown))
     if outline is not None and not outline.empty:
         outline = to_basemap_datum(outline, basemap)
-        folium.GeoJson(_features(outline, ["name", "code"]), name=_("Boundaries above"),
-                       style_function=lambda f: {"fill": False, "color": "#222", "weight": 2.5},
-                       tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=[_("Grid"), _("Code")]),
-                       ).add_to(m)
+        DataGeoJson(feature_collection_text(outline, ["name", "code"]), name=_("Boundaries above"),
+                    fields=[("name", _("Grid")), ("code", _("Code"))],
+                    base_style={"fill": False, "color": "#222", "weight": 2.5},
+                    hover_style={"weight": 4}).add_to(m)
     m.add_child(LegendSwitch())
     folium.LayerControl(collapsed=False).add_to(m)
     return m
@@ -282,14 +248,10 @@ def build_hotspot_map(gdf: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | No
     part["class"] = part["class"].fillna("none") if "class" in part else "none"
     part["class_label"] = part["class"].map(_hotspot_label)
     part["_colour"] = part["class"].map(HOTSPOT_COLOURS)
-    part["_tip"] = [_tooltip_html(r, fields) for r in part.to_dict("records")]
-    folium.GeoJson(
-        _features(part, ["id", "code", "name", "class", "_colour", "_tip"]), name=_("Gi* hot and cold spots"),
-        style_function=lambda f: {"fillColor": f["properties"]["_colour"], "color": "#666", "weight": 1,
-                                  "fillOpacity": 0.55},
-        highlight_function=lambda f: {"weight": 3, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
-    ).add_to(m)
+    part["_c"] = part.pop("_colour")
+    DataGeoJson(feature_collection_text(part, ["id", "class", "_c", *[k for k, _l in fields]]),
+                name=_("Gi* hot and cold spots"), fields=fields,
+                base_style={"color": "#666", "weight": 1, "fillOpacity": 0.55}).add_to(m)
     m.add_child(Legend(title or _("Getis-Ord Gi* hot spots"),
                        [(HOTSPOT_COLOURS[c], _hotspot_label(c)) for c in HOTSPOT_CLASSES]))
     folium.LayerControl(collapsed=False).add_to(m)
@@ -311,11 +273,10 @@ def build_special_map(gdf: gpd.GeoDataFrame, *, base: gpd.GeoDataFrame | None = 
     m = _new_map(to_basemap_datum(frame, basemap), m, basemap)
     if base is not None and not base.empty:
         base = to_basemap_datum(base, basemap)
-        folium.GeoJson(_features(base, ["name", "code"]), name=_("Base grids"),
-                       style_function=lambda f: {"fillColor": "#ffffff", "fillOpacity": 0.2, "color": "#888",
-                                                 "weight": 1},
-                       tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=[_("Grid"), _("Code")]),
-                       ).add_to(m)
+        DataGeoJson(feature_collection_text(base, ["name", "code"]), name=_("Base grids"),
+                    fields=[("name", _("Grid")), ("code", _("Code"))],
+                    base_style={"fillColor": "#ffffff", "fillOpacity": 0.2, "color": "#888", "weight": 1},
+                    hover_style={"weight": 2, "color": "#333"}).add_to(m)
     fields = [("name", _("Special grid")), ("kind_label", _("Kind")), ("code", _("Code")),
               ("households", _("Households")), ("open_incidents", _("Open incidents")),
               ("incidents", _("Incidents")), ("area_m2", _("Area (m²)"))]
@@ -324,15 +285,11 @@ def build_special_map(gdf: gpd.GeoDataFrame, *, base: gpd.GeoDataFrame | None = 
         part = gdf[gdf["kind"] == kind].copy()
         colour = SPECIAL_COLOURS.get(kind, SPECIAL_COLOURS["other"])
         part["kind_label"] = _kind_label(kind)
-        part["_tip"] = [_tooltip_html(r, fields) for r in part.to_dict("records")]
         label = _kind_label(kind)
-        folium.GeoJson(
-            _features(part, ["id", "code", "name", "kind", "_tip"]), name=label,
-            style_function=lambda f, c=colour: {"fillColor": c, "color": c, "weight": 2.5, "fillOpacity": 0.45,
-                                                "dashArray": "6 3"},
-            highlight_function=lambda f: {"weight": 4},
-            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
-        ).add_to(m)
+        DataGeoJson(feature_collection_text(part, ["id", "kind", *[k for k, _l in fields]]), name=label,
+                    fields=fields, hover_style={"weight": 4},
+                    base_style={"fillColor": colour, "color": colour, "weight": 2.5, "fillOpacity": 0.45,
+                                "dashArray": "6 3"}).add_to(m)
         items.append((colour, label))
     m.add_child(Legend(_("Special grids"), items or [(NO_DATA, _("no special grids"))]))
     folium.LayerControl(collapsed=False).add_to(m)
@@ -359,16 +316,12 @@ def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | 
         ch = children.copy()
         fields = [("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),
                   ("open_incidents", _("Open incidents"))]
-        ch["_tip"] = [_tooltip_html(r, fields) for r in ch.to_dict("records")]
-        folium.GeoJson(_features(ch, ["id", "code", "name", "_tip"]), name=_("Child grids"),
-                       style_function=lambda f: {"fillColor": "#9ecae1", "fillOpacity": 0.15, "color": "#3182bd",
-                                                 "weight": 1},
-                       tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True)).add_to(m)
-    g = grid.copy()
-    g["_tip"] = [_tooltip_html(r, [("name", _("Grid")), ("code", _("Code"))]) for r in g.to_dict("records")]
-    folium.GeoJson(_features(g, ["id", "code", "name", "_tip"]), name=_("My grid"),
-                   style_function=lambda f: {"fill": False, "color": "#08306b", "weight": 4},
-                   tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True)).add_to(m)
+        DataGeoJson(feature_collection_text(ch, ["id", *[k for k, _l in fields]]), name=_("Child grids"),
+                    fields=fields, base_style={"fillColor": "#9ecae1", "fillOpacity": 0.15, "color": "#3182bd",
+                                               "weight": 1}).add_to(m)
+    DataGeoJson(feature_collection_text(grid, ["id", "name", "code"]), name=_("My grid"),
+                fields=[("name", _("Grid")), ("code", _("Code"))],
+                base_style={"fill": False, "color": "#08306b", "weight": 4}, hover_style={"weight": 5}).add_to(m)
     items = []
     if incidents is not None and not incidents.empty:
         layer = folium.FeatureGroup(name=_("Incidents"))

@@ -8,16 +8,19 @@ layer provides its selector, a smaller fallback from the tables that exist is us
 from __future__ import annotations
 
 import datetime as dt
-import json
+from functools import cache
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from layers.grids.models import Grid, GridKind
-from layers.grids.selectors import grid_leaf_base_ids, grids_geojson
+from layers.grids.selectors import grid_leaf_base_ids
 from layers.staff.selectors import grid_list_in_scope
 
 # Degrees; ~1 m at Shanghai. Enough to drop digitising noise at street zoom, not to move edges.
@@ -40,13 +43,33 @@ def _incident_selectors():
     return incident_list, incident_counts_by_grid
 
 
+@cache
+def _sql(name: str) -> str:
+    return (Path(__file__).parent / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+GRID_COLUMNS = ["id", "code", "name", "level", "kind", "use", "parent", "version"]
+
+
 def grid_frame(qs: QuerySet[Grid], *, tolerance: float = 0.0) -> gpd.GeoDataFrame:
-    """The grids of `qs` as a GeoDataFrame (id, code, name, level, kind, ... geometry)."""
-    fc = json.loads(grids_geojson(qs, tolerance=tolerance))
-    cols = ["id", "code", "name", "level", "kind", "use", "parent", "area_m2", "geometry"]
-    if not fc["features"]:
-        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=f"EPSG:{settings.GEOGRID_SRID}")
-    return gpd.GeoDataFrame.from_features(fc["features"], crs=f"EPSG:{settings.GEOGRID_SRID}")
+    """The grids of `qs` as a GeoDataFrame (id, code, name, level, kind, use, parent, version,
+    geometry), simplified by `tolerance` degrees (0 keeps every vertex)."""
+    inner, params = qs.values("pk").query.sql_with_params()
+    query = _sql("grid_shapes").format(ids=inner).replace("%(tolerance)s", "%s")
+    with connection.cursor() as cur:
+        cur.execute(query, [tolerance, tolerance, *params])
+        rows = cur.fetchall()
+    crs = f"EPSG:{settings.GEOGRID_SRID}"
+    if not rows:
+        return gpd.GeoDataFrame(columns=[*GRID_COLUMNS, "geometry"], geometry="geometry", crs=crs)
+    frame = pd.DataFrame([r[:-1] for r in rows], columns=GRID_COLUMNS)
+    geoms = shapely.from_wkb([bytes(r[-1]) for r in rows])
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs=crs)
+
+
+def tolerance_for(n: int) -> float:
+    """Simplification for a map of n grids: ~1 m for a street, ~5 m for a district-wide view."""
+    return DEFAULT_TOLERANCE if n <= 2000 else 0.00005
 
 
 def scope_levels(*, user) -> list[int]:
@@ -95,7 +118,7 @@ def coverage_rows(*, user, level: int) -> list[dict]:
     return rows
 
 
-def coverage_frame(*, user, levels: list[int], tolerance: float = DEFAULT_TOLERANCE) -> gpd.GeoDataFrame:
+def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -> gpd.GeoDataFrame:
     """Grid polygons of the given levels in the user's scope joined with their coverage figures."""
     frames = []
     for level in levels:
@@ -109,7 +132,8 @@ def coverage_frame(*, user, levels: list[int], tolerance: float = DEFAULT_TOLERA
                                         if c in figures.columns])
         if "flags" in figures:
             figures["flags"] = figures["flags"].map(lambda f: "、".join(map(str, f)) if f else "")
-        geo = grid_frame(Grid.objects.filter(pk__in=list(figures["id"])), tolerance=tolerance)
+        geo = grid_frame(Grid.objects.filter(pk__in=list(figures["id"])),
+                         tolerance=tolerance if tolerance is not None else tolerance_for(len(figures)))
         frames.append(geo.merge(figures, on="id", how="left"))
     if not frames:
         return grid_frame(Grid.objects.none())
