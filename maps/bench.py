@@ -150,11 +150,16 @@ def ensure_grids(n: int) -> None:
         cur.execute("ANALYZE grids_grid; ANALYZE addresses_address")
 
 
-def _serializer_grid_frame(qs, *, tolerance: float = 0.0):
+def _serializer_grid_frame(qs=None, *, ids=None, tolerance: float = 0.0):
     """Reference: the grid frame from Django's GeoJSON serializer (geometry unsimplified)."""
     import geopandas as gpd
     from django.conf import settings
     from django.core import serializers
+
+    from layers.grids.models import Grid
+
+    if qs is None:
+        qs = Grid.objects.filter(pk__in=ids)
 
     text = serializers.serialize("geojson", qs, geometry_field="geometry",
                                  fields=["code", "name", "level", "kind", "use", "parent", "version", "geometry"])
@@ -208,10 +213,21 @@ def main(argv=None) -> int:
     from layers.grids.models import Grid
     from layers.grids.selectors import grids_geojson
 
+    from django.contrib.auth import get_user_model
+
     qs = Grid.objects.filter(level=4, valid_to__isnull=True)
+    user = get_user_model().objects.get(username="bench-maps")
+    t = time.perf_counter()
+    for level in (3, 4):
+        selectors.coverage_rows(user=user, level=level)
+    figures_s = time.perf_counter() - t
     t = time.perf_counter()
     grids_geojson(qs, tolerance=selectors.DEFAULT_TOLERANCE)
     sql_s = time.perf_counter() - t
+    ids = list(qs.values_list("pk", flat=True))
+    t = time.perf_counter()
+    selectors.grid_frame(ids=ids, tolerance=selectors.tolerance_for(len(ids)))
+    wkb_s = time.perf_counter() - t
     t = time.perf_counter()
     _serializer_grid_frame(qs)
     ser_s = time.perf_counter() - t
@@ -219,7 +235,14 @@ def main(argv=None) -> int:
     lines = [
         {"name": f"maps_coverage_page_{n}_grids", "value": round(fast, 3), "unit": "s",
          "reference": round(ref, 3), "ratio": round(ref / fast, 2), "bytes": size, "reference_bytes": ref_size},
-        {"name": f"maps_grid_geojson_sql_{n}_grids", "value": round(sql_s, 3), "unit": "s",
+        # The page without the coverage figures (layers.subjects coverage_list), i.e. the maps part.
+        {"name": f"maps_coverage_page_without_figures_{n}_grids", "value": round(fast - figures_s, 3), "unit": "s",
+         "reference": round(ref - figures_s, 3), "ratio": round((ref - figures_s) / max(fast - figures_s, 1e-9), 2)},
+        {"name": f"coverage_figures_{n}_grids", "value": round(figures_s, 3), "unit": "s", "reference": None,
+         "ratio": None},
+        {"name": f"maps_grid_frame_wkb_{n}_grids", "value": round(wkb_s, 3), "unit": "s",
+         "reference": round(ser_s, 3), "ratio": round(ser_s / wkb_s, 2)},
+        {"name": f"grids_geojson_sql_{n}_grids", "value": round(sql_s, 3), "unit": "s",
          "reference": round(ser_s, 3), "ratio": round(ser_s / sql_s, 2)},
     ]
     for line in lines:

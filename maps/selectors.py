@@ -51,14 +51,17 @@ def _sql(name: str) -> str:
 GRID_COLUMNS = ["id", "code", "name", "level", "kind", "use", "parent", "version"]
 
 
-def grid_frame(qs: QuerySet[Grid], *, tolerance: float = 0.0) -> gpd.GeoDataFrame:
-    """The grids of `qs` as a GeoDataFrame (id, code, name, level, kind, use, parent, version,
-    geometry), simplified by `tolerance` degrees (0 keeps every vertex)."""
-    inner, params = qs.values("pk").query.sql_with_params()
-    query = _sql("grid_shapes").format(ids=inner).replace("%(tolerance)s", "%s")
-    with connection.cursor() as cur:
-        cur.execute(query, [tolerance, tolerance, *params])
-        rows = cur.fetchall()
+def grid_frame(qs: QuerySet[Grid] | None = None, *, ids: list[int] | None = None,
+               tolerance: float = 0.0) -> gpd.GeoDataFrame:
+    """The grids of `qs` (or with these `ids`) as a GeoDataFrame (id, code, name, level, kind,
+    use, parent, version, geometry), simplified by `tolerance` degrees (0 keeps every vertex)."""
+    if ids is None:
+        ids = list(qs.values_list("pk", flat=True)) if qs is not None else []
+    rows = []
+    if ids:
+        with connection.cursor() as cur:
+            cur.execute(_sql("grid_shapes"), {"ids": [int(i) for i in ids], "tolerance": tolerance})
+            rows = cur.fetchall()
     crs = f"EPSG:{settings.GEOGRID_SRID}"
     if not rows:
         return gpd.GeoDataFrame(columns=[*GRID_COLUMNS, "geometry"], geometry="geometry", crs=crs)
@@ -75,7 +78,7 @@ def tolerance_for(n: int) -> float:
 def scope_levels(*, user) -> list[int]:
     """Levels of base grids under the user's own grids that a coverage map can show (3 and below)."""
     qs = grid_list_in_scope(user=user).filter(kind=GridKind.BASE, level__gte=3)
-    return sorted(set(qs.values_list("level", flat=True)))
+    return sorted(qs.order_by().values_list("level", flat=True).distinct())
 
 
 def _fallback_coverage(*, user, level: int) -> list[dict]:
@@ -102,9 +105,10 @@ def coverage_rows(*, user, level: int) -> list[dict]:
     """Coverage figures per grid of `level` in the user's scope."""
     coverage_list = _coverage_selector()
     rows = coverage_list(user=user, level=level) if coverage_list else _fallback_coverage(user=user, level=level)
-    rows = [dict(r) for r in rows]
     _, counts_by_grid = _incident_selectors()
-    if counts_by_grid and rows:
+    # coverage_list already carries the incident figures; fill them only where a fallback left gaps.
+    missing = rows and ("average_rating" not in rows[0] or any(r.get("open_incidents") is None for r in rows))
+    if counts_by_grid and missing:
         ids = [r["grid_id"] for r in rows]
         counts = counts_by_grid(grid_ids=ids)
         for r in rows:
@@ -132,7 +136,7 @@ def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -
                                         if c in figures.columns])
         if "flags" in figures:
             figures["flags"] = figures["flags"].map(lambda f: "、".join(map(str, f)) if f else "")
-        geo = grid_frame(Grid.objects.filter(pk__in=list(figures["id"])),
+        geo = grid_frame(ids=list(figures["id"]),
                          tolerance=tolerance if tolerance is not None else tolerance_for(len(figures)))
         frames.append(geo.merge(figures, on="id", how="left"))
     if not frames:
