@@ -4,6 +4,7 @@ Addresses are not personal data (a standard address, not who lives there); any l
 user may read them and locate points."""
 import datetime as dt
 import json
+import weakref
 from functools import cache
 
 from django.conf import settings
@@ -40,6 +41,30 @@ def _locate_sql(dated: bool) -> str:
     return sql("locate_points").format(**(_ON_DATE if dated else _CURRENT))
 
 
+_PARAMS = ("xs", "ys", "srid", "near", "on")
+_TYPES = ("float8[]", "float8[]", "integer", "float8", "date")
+# Raw connections that hold the prepared lookup. Planning the lookup takes ~0.9 ms, running it
+# ~0.3 ms: a server-side prepared statement, planned once per persistent connection, pays the
+# planning once instead of on every request.
+_prepared: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _run_locate(cur, dated: bool, params: dict) -> list:
+    raw = connection.connection
+    done = _prepared.setdefault(raw, set())
+    name = f"addresses_locate_{'dated' if dated else 'current'}"
+    if name not in done:
+        text = _locate_sql(dated)
+        for i, key in enumerate(_PARAMS, start=1):
+            text = text.replace(f"%({key})s", f"${i}")
+        # A generic plan (the point is only a parameter) instead of re-planning per call. The
+        # setting only governs prepared statements, and Django with psycopg2 prepares none.
+        cur.execute(f"SET plan_cache_mode = force_generic_plan; PREPARE {name} ({', '.join(_TYPES)}) AS {text}")
+        done.add(name)
+    cur.execute(f"EXECUTE {name} (%s, %s, %s, %s, %s)", [params[k] for k in _PARAMS])
+    return cur.fetchall()
+
+
 def address_locate_json(*, points: list[tuple[float, float]], on: dt.date | None = None) -> list[str | None]:
     """For each point (storage datum, already validated), its answer as JSON text or None in a
     coverage gap: {"grid", "chain", "special", "station", "near_boundary", "edge_distance_m"}.
@@ -49,6 +74,10 @@ def address_locate_json(*, points: list[tuple[float, float]], on: dt.date | None
     params = {"xs": [p[0] for p in points], "ys": [p[1] for p in points], "srid": settings.GEOGRID_SRID,
               "near": settings.GEOGRID_NEAR_BOUNDARY_M, "on": on}
     with connection.cursor() as cur:
+        if len(points) == 1:
+            return [row[1] for row in _run_locate(cur, on is not None, params)]
+        # A batch is planned for its real size (the planner sees the array length; a generic
+        # plan would assume 10 points and join them by nested loops).
         cur.execute(_locate_sql(on is not None), params)
         return [row[1] for row in cur.fetchall()]
 
