@@ -78,10 +78,11 @@ STATUS_COLOURS = {"new": "#e41a1c", "reported": "#e41a1c", "open": "#e41a1c", "a
 
 
 def _hotspot_label(cls: str) -> str:
-    return {"hot99": _("Hot spot, 99% confidence"), "hot95": _("Hot spot, 95% confidence"),
-            "hot90": _("Hot spot, 90% confidence"), "none": _("Not significant"),
-            "cold90": _("Cold spot, 90% confidence"), "cold95": _("Cold spot, 95% confidence"),
-            "cold99": _("Cold spot, 99% confidence")}[cls]
+    if cls.startswith("hot"):
+        return _("Hot spot, %(level)s%% confidence") % {"level": cls[3:]}
+    if cls.startswith("cold"):
+        return _("Cold spot, %(level)s%% confidence") % {"level": cls[4:]}
+    return _("Not significant")
 
 
 def _new_map(gdf: gpd.GeoDataFrame | None, m: folium.Map | None, basemap: Basemap | None) -> folium.Map:
@@ -343,7 +344,7 @@ def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | 
                      + (f'<br>{escape(_fmt(r.get("reported_at")))}' if r.get("reported_at") is not None else "")
                      + f'<br><a href="{escape(url)}" class="incident-link">{escape(_("Open"))}</a>')
             folium.CircleMarker(
-                location=[lat, lon], radius=9 if overdue else 6, color="#000" if overdue else colour,
+                location=[lat, lon], radius=8 if overdue else 5, color="#000" if overdue else colour,
                 weight=3 if overdue else 1, fill=True, fill_color=colour, fill_opacity=0.9,
                 tooltip=escape(f"{what} · {label}" + (f" · {_('overdue')}" if overdue else "")),
                 popup=folium.Popup(popup, max_width=260),

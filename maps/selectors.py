@@ -174,8 +174,10 @@ def since_days(days: int) -> dt.datetime:
 
 
 def incident_frame(*, user, since: dt.datetime | None = None, incident_class: str | None = None,
-                   grid: int | None = None) -> gpd.GeoDataFrame:
-    """Incident points in the user's scope (id, status, overdue, class, reported_at, grid_id)."""
+                   grid: int | None = None, open_or_since: dt.datetime | None = None) -> gpd.GeoDataFrame:
+    """Incident points in the user's scope (id, status, overdue, class, reported_at, grid_id).
+
+    `open_or_since`: every case not closed or rejected, plus the others reported since then."""
     incident_list, _ = _incident_selectors()
     crs = f"EPSG:{settings.GEOGRID_SRID}"
     cols = ["id", "status", "status_label", "overdue", "incident_class", "incident_class_label", "title",
@@ -185,8 +187,14 @@ def incident_frame(*, user, since: dt.datetime | None = None, incident_class: st
     kwargs = {"user": user, "since": since, "incident_class": incident_class or None}
     if grid is not None:
         kwargs["grid"] = grid
+    qs = incident_list(**kwargs)
+    if open_or_since is not None:
+        from django.db.models import Q
+
+        from layers.incidents.models import FINAL_STATUSES
+        qs = qs.filter(~Q(status__in=FINAL_STATUSES) | Q(reported_at__gte=open_or_since))
     recs = []
-    for inc in incident_list(**kwargs):
+    for inc in qs:
         recs.append({
             "id": inc.pk, "status": inc.status, "status_label": str(inc.get_status_display()),
             "overdue": bool(getattr(inc, "is_overdue", False)), "incident_class": inc.incident_class,

@@ -171,15 +171,18 @@ def grid_head(request):
     children = selectors.grid_frame(Grid.objects.filter(parent=grid, valid_to__isnull=True),
                                     tolerance=selectors.DEFAULT_TOLERANCE)
     try:
-        days = _parse_int(request.GET.get("days"), "days", 365)
+        days = _parse_int(request.GET.get("days"), "days", 30)
     except RuleViolation as e:
         return HttpResponseBadRequest(e.messages[0])
-    incidents = selectors.incident_frame(user=request.user, since=selectors.since_days(days), grid=grid.pk)
+    if not 1 <= days <= 3660:
+        return HttpResponseBadRequest(_("days must be between 1 and 3660"))
+    # Every case still open, whatever its age, plus those reported in the last `days` days.
+    incidents = selectors.incident_frame(user=request.user, grid=grid.pk, open_or_since=selectors.since_days(days))
     labels = dict(zip(incidents["status"], incidents["status_label"])) if not incidents.empty else {}
     m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap_from_settings(),
                                      status_labels=labels)
     return _render(request, "maps/grid.html", m, {
-        "title": _("My grid"), "grid": grid, "incident_total": len(incidents),
+        "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
         "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0})
 
 
