@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from folium.map import FitBounds
 from folium.plugins import HeatMap
 
 from .assets import offline, offline_map
@@ -100,7 +101,11 @@ def _new_map(gdf: gpd.GeoDataFrame | None, m: folium.Map | None, basemap: Basema
             folium.TileLayer(tiles=t.url, attr=t.attribution, name=t.name, overlay=t.overlay,
                              control=True, max_zoom=19, **kw).add_to(m)
     if gdf is not None and not gdf.empty:
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        # No zoom animation on the first fit: a screenshot or PDF taken while Leaflet still
+        # scales the vectors with a CSS transform shows strokes and markers several times too big.
+        fit = FitBounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
+        fit.options["animate"] = False
+        m.add_child(fit)
     return m
 
 

@@ -22,6 +22,8 @@ class OfflineOpenLayersWidget(OpenLayersWidget):
     map_height = 500
 
     class Media:
+        # Not extended: the parent's Media carries the CDN copies of OpenLayers.
+        extend = False
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 

@@ -186,3 +186,8 @@ def test_popups_get_the_vendored_jquery_they_are_built_with():
     html = map_html(builders.build_grid_head_map(grid, incidents=incidents))
     assert "$(`" in html  # folium's Popup
     assert "/static/vendor/jquery/jquery.min.js" in html
+
+
+def test_first_fit_to_the_grids_is_not_animated():
+    html = map_html(builders.build_special_map(grid_gdf(levels=(4,)).assign(kind="market")))
+    assert re.search(r'fitBounds\([^;]*"animate": false', html, re.S)
