@@ -38,3 +38,7 @@ class OfflineOpenLayersWidget(OpenLayersWidget):
         lon, lat = getattr(settings, "GEOGRID_MAP_CENTRE", DEFAULT_CENTRE)
         context.update({"tiles": tiles, "default_lon": lon, "default_lat": lat, "default_zoom": 14})
         return context
+
+
+# The name the grids admin imports.
+OfflineMapWidget = OfflineOpenLayersWidget

@@ -139,3 +139,16 @@ def test_png_and_pdf_exports_render_the_page_as_the_user(live_server, demo_grids
     # Without a session the export is the login redirect, not a picture of someone else's map.
     anon = Client().get("/maps/special/?format=png")
     assert anon.status_code == 302
+
+
+def test_admin_geometry_widget_draws_offline_with_vendored_openlayers(live_server, demo_grids, make_user, chromium):
+    new_context, watch, _blocked, _errors = chromium
+    admin = make_user("地图管理员", is_staff=True, is_superuser=True)
+    grid = demo_grids["310106013001001"]
+    page = watch(new_context(admin).new_page())
+    page.goto(f"{live_server.url}/admin/grids/grid/{grid.pk}/change/")
+    page.wait_for_selector(".dj_map .ol-viewport")
+    # The grid's boundary is on the map: OpenLayers drew it into its canvas.
+    assert page.evaluate("typeof ol !== 'undefined' && typeof ol.Map === 'function'")
+    assert page.locator(".dj_map canvas").count() >= 1
+    assert "/static/vendor/ol/ol.js" in page.content()
