@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from layers.grids.selectors import Located
 
+from .locator import locate_points
 from .models import Address
 from .normalise import normalise_address
 from .sqlfiles import sql
@@ -68,10 +69,20 @@ def _run_locate(cur, dated: bool, params: dict) -> list:
 def address_locate_json(*, points: list[tuple[float, float]], on: dt.date | None = None) -> list[str | None]:
     """For each point (storage datum, already validated), its answer as JSON text or None in a
     coverage gap: {"grid", "chain", "special", "station", "near_boundary", "edge_distance_m"}.
-    One SQL round trip for the whole list."""
+    Today's grids: the in-process index (locator.py), one tiny query per call; a past date:
+    one SQL round trip over the grid versions."""
     if not points:
         return []
-    params = {"xs": [p[0] for p in points], "ys": [p[1] for p in points], "srid": settings.GEOGRID_SRID,
+    if on is None:
+        return locate_points([p[0] for p in points], [p[1] for p in points])
+    return address_locate_json_sql(points=points, on=on)
+
+
+def address_locate_json_sql(*, points: list[tuple[float, float]], on: dt.date | None = None) -> list[str | None]:
+    """The same answers computed inside PostGIS (locate_points.sql), for any date."""
+    if not points:
+        return []
+    params = {"xs": [float(p[0]) for p in points], "ys": [float(p[1]) for p in points], "srid": settings.GEOGRID_SRID,
               "near": settings.GEOGRID_NEAR_BOUNDARY_M, "on": on}
     with connection.cursor() as cur:
         if len(points) == 1:

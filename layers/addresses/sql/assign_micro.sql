@@ -16,7 +16,13 @@
 -- changed ({force} recomputes all). Only dirty points go to the work table, and only those whose
 -- grid or distance differs, or that were never confirmed against this grid, must be written.
 INSERT INTO {work} (address_id, old_grid, new_grid, edge_m, must_write)
-WITH micro AS MATERIALIZED (
+WITH parents AS MATERIALIZED (
+    -- Grids with a current base child are not micro-grids. Collected once and probed by hash
+    -- (NOT IN a small set): a correlated NOT EXISTS ran as a scan of all grids per candidate.
+    SELECT DISTINCT c.parent_id FROM grids_grid c
+    WHERE c.valid_to IS NULL AND c.kind = 'base' AND c.parent_id IS NOT NULL
+),
+micro AS MATERIALIZED (
     SELECT g.id, g.code COLLATE "C" AS code, g.level, g.geometry, g.updated_at, k.kx, k.ky,
            ST_SetSRID(ST_Scale(ST_Boundary(g.geometry), k.kx, k.ky), 0) AS edge
     FROM grids_grid g
@@ -26,8 +32,7 @@ WITH micro AS MATERIALIZED (
                                6378137.0 * (1 - 0.00669437999014)
                                  / power(1 - 0.00669437999014 * t.s * t.s, 1.5) * pi() / 180 AS ky) k
     WHERE g.valid_to IS NULL AND g.kind = 'base' AND mod(g.id, %(parts)s) = %(part)s
-      AND NOT EXISTS (SELECT 1 FROM grids_grid c
-                      WHERE c.parent_id = g.id AND c.valid_to IS NULL AND c.kind = 'base')
+      AND g.id NOT IN (SELECT parent_id FROM parents)
       AND {grid_filter}
 )
 SELECT q.id, q.grid_id, q.gid, q.edge_m,
@@ -53,18 +58,24 @@ WHERE q.dirty AND NOT (q.edge_m < 0.05 AND EXISTS (
     SELECT 1 FROM grids_grid o
     WHERE ST_Covers(o.geometry, q.geometry) AND o.id <> q.gid AND o.valid_to IS NULL AND o.kind = 'base'
       AND (o.level > q.level OR (o.level = q.level AND o.code COLLATE "C" < q.code))
-      AND NOT EXISTS (SELECT 1 FROM grids_grid c
-                      WHERE c.parent_id = o.id AND c.valid_to IS NULL AND c.kind = 'base')));
+      AND o.id NOT IN (SELECT parent_id FROM parents)));
 -- Addresses that lost their grid: it is no longer a micro-grid, or no longer covers the point.
 -- They moved (the new grid's row above wins in assign_apply) or fell into a coverage gap.
 -- A hash join on grid_id, split by the same halves. A grid unchanged since the address was
 -- assigned still covers it (points change only through the services, which clear
 -- assigned_at), so only the others pay for ST_Covers ({force} tests all).
 INSERT INTO {work} (address_id, old_grid, new_grid, edge_m, must_write)
+WITH parents AS MATERIALIZED (
+    SELECT DISTINCT c.parent_id FROM grids_grid c
+    WHERE c.valid_to IS NULL AND c.kind = 'base' AND c.parent_id IS NOT NULL
+),
+micro AS MATERIALIZED (
+    SELECT g.id, g.geometry, g.updated_at FROM grids_grid g
+    WHERE g.valid_to IS NULL AND g.kind = 'base' AND g.id NOT IN (SELECT parent_id FROM parents)
+)
 SELECT a.id, a.grid_id, NULL, NULL, true
 FROM addresses_address a
-LEFT JOIN grids_grid m ON m.id = a.grid_id AND m.valid_to IS NULL AND m.kind = 'base'
-     AND NOT EXISTS (SELECT 1 FROM grids_grid c WHERE c.parent_id = m.id AND c.valid_to IS NULL AND c.kind = 'base')
+LEFT JOIN micro m ON m.id = a.grid_id
 WHERE a.grid_id IS NOT NULL AND mod(a.grid_id, %(parts)s) = %(part)s AND {point_filter}
   AND (m.id IS NULL
        OR (({force} OR a.assigned_at IS NULL OR a.assigned_at < m.updated_at)

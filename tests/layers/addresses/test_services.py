@@ -103,3 +103,40 @@ def test_special_grids_containing_the_address_are_recorded(demo_grids):
     p = special.geometry.point_on_surface
     a = address_create(full_text="商圈里", lon=p.x, lat=p.y)
     assert special in a.special_grids.all()
+
+
+def test_in_process_index_and_postgis_lookup_agree_on_every_point(demo_grids):
+    """The lookup (locator.py) and the SQL path apply the same rules, edges and gaps included."""
+    import json
+    import random
+
+    import shapely
+
+    from layers.addresses.selectors import address_locate_json, address_locate_json_sql
+
+    rng = random.Random(5)
+    street = demo_grids["310106013000"].geometry.extent
+    points = [(rng.uniform(street[0] - 0.002, street[2] + 0.002), rng.uniform(street[1] - 0.002, street[3] + 0.002))
+              for _ in range(1500)]
+    micro = [g for g in demo_grids.values() if g.level == 4]
+    for g in micro:  # every vertex of every micro-grid: exactly on edges, where the edge rule decides
+        points += [tuple(c) for c in shapely.get_coordinates(shapely.from_wkb(bytes(g.geometry.wkb)))]
+    fast, slow = address_locate_json(points=points), address_locate_json_sql(points=points)
+    assert sum(a is not None for a in fast) > 1000
+    for a, b in zip(fast, slow):
+        assert (a is None) == (b is None)
+        if a is not None:
+            a, b = json.loads(a), json.loads(b)
+            assert abs(a.pop("edge_distance_m") - float(b.pop("edge_distance_m"))) <= 0.011
+            assert a == b
+
+
+def test_lookup_index_follows_a_grid_change_in_the_same_transaction(town):
+    from layers.addresses.selectors import address_locate_json
+
+    assert '"name":"西"' in address_locate_json(points=[(120.0045, 30.005)])[0]
+    grid_update(grid=town["west"], geometry=box(120, 30, 120.004, 30.01))
+    assert address_locate_json(points=[(120.0045, 30.005)]) == [None]
+    grid_update(grid=town["east"], name="新东")
+    grid_update(grid=town["east"], geometry=box(120.004, 30, 120.01, 30.01))
+    assert '"name":"新东"' in address_locate_json(points=[(120.0045, 30.005)])[0]
