@@ -33,14 +33,14 @@ WITH targets AS (
     GROUP BY b.target_id
 ), station AS (
     -- A grid is served by a station when it, a grid above it, or a grid below it has one.
+    -- Joins, not correlated EXISTS over the `below` CTE: that was a scan per target (3 s at 10k).
     SELECT t.id AS target_id,
-           (t.station_id IS NOT NULL
-            OR EXISTS (SELECT 1 FROM grids_grid up
-                       WHERE up.id = ANY(string_to_array(trim(both '/' from t.path), '/')::bigint[])
-                         AND up.station_id IS NOT NULL)
-            OR EXISTS (SELECT 1 FROM below b WHERE b.target_id = t.id AND b.station_id IS NOT NULL)
-           ) AS has_station
+           (t.station_id IS NOT NULL OR up.has IS NOT NULL OR bs.target_id IS NOT NULL) AS has_station
     FROM targets t
+    LEFT JOIN (SELECT DISTINCT target_id FROM below WHERE station_id IS NOT NULL) bs ON bs.target_id = t.id
+    LEFT JOIN LATERAL (SELECT true AS has FROM grids_grid up
+                       WHERE up.id = ANY(string_to_array(trim(both '/' from t.path), '/')::bigint[])
+                         AND up.station_id IS NOT NULL LIMIT 1) up ON true
 )
 SELECT t.id, 'addr', NULL, a.addresses, a.households FROM targets t JOIN addr a ON a.target_id = t.id
 UNION ALL
