@@ -62,11 +62,12 @@ def grid_leaf_base_ids(*, under: Grid | None = None) -> QuerySet:
     return qs.filter(~Exists(has_children)).values_list("pk", flat=True)
 
 
-def grids_geojson(qs: QuerySet[Grid], *, tolerance: float = 0.0) -> str:
-    """A FeatureCollection (text) of the grids in `qs`, built inside PostGIS."""
+def grids_geojson(qs: QuerySet[Grid], *, tolerance: float = 0.0, with_area: bool = False) -> str:
+    """A FeatureCollection (text) of the grids in `qs`, built inside PostGIS; `area_m2` is
+    filled only `with_area` (the geodesic area is the costliest part of a large layer)."""
     ids = list(qs.values_list("pk", flat=True))
     with connection.cursor() as cur:
-        cur.execute(sql("grids_geojson"), {"ids": ids, "tolerance": tolerance})
+        cur.execute(sql("grids_geojson"), {"ids": ids, "tolerance": tolerance, "with_area": with_area})
         return cur.fetchone()[0]
 
 

@@ -94,7 +94,7 @@ class GridDetailView(APIView):
     @extend_schema(responses={(200, GEOJSON): OpenApiTypes.OBJECT}, summary="One grid as a GeoJSON Feature")
     def get(self, request, pk):
         grid = _get_or_404(pk)
-        fc = json.loads(grids_geojson(Grid.objects.filter(pk=grid.pk)))
+        fc = json.loads(grids_geojson(Grid.objects.filter(pk=grid.pk), with_area=True))
         feature = fc["features"][0]
         feature["properties"]["ancestors"] = [_brief(g) for g in grid_ancestors(grid=grid)]
         feature["properties"]["children"] = [_brief(g) for g in grid.children.filter(valid_to__isnull=True)]

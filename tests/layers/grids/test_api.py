@@ -59,6 +59,7 @@ def test_detail_children_ancestors_coverage(client_in, demo_grids):
     community = demo_grids["310106013001"]
     detail = client_in.get(f"/api/grids/{community.pk}/").json()
     assert detail["properties"]["code"] == "310106013001"
+    assert detail["properties"]["area_m2"] > 10_000
     assert [a["code"] for a in detail["properties"]["ancestors"]] == ["310106013000"]
     children = features(client_in.get(f"/api/grids/{community.pk}/children/"))
     assert all(f["properties"]["code"].startswith("310106013001") for f in children) and children
