@@ -6,6 +6,7 @@ to the deepest level, then the lowest code; the edge distance on the grid's loca
 scale (WGS84 radii of curvature at its centroid latitude), in metres.
 The token in addresses_gridstate changes with every statement that writes grids or stations
 (trigger, migration 0004), and with the rollback of one, so the index is never stale."""
+import gc
 import json
 import math
 import threading
@@ -81,7 +82,8 @@ class _Index:
         if n == 0 or len(self.ids) == 0:
             return out
         pts = shapely.points(xs, ys)
-        p_idx, g_idx = self.tree.query(pts, predicate="covered_by")
+        # For a point and a polygon "intersects" is "covered_by" (edges included), and faster.
+        p_idx, g_idx = self.tree.query(pts, predicate="intersects")
         micro = self.is_micro[g_idx]
         mp, mg = p_idx[micro], g_idx[micro]
         # Per point, the micro-grid of lowest rank (the edge rule).
@@ -100,11 +102,12 @@ class _Index:
                 specials.setdefault(p, []).append(g)
         near = settings.GEOGRID_NEAR_BOUNDARY_M
         head, special_json, codes_rank = self.head, self.special_json, self.rank
-        for p, g, d in zip(leaf_p.tolist(), leaf_g.tolist(), dist.tolist()):
+        is_near = (dist <= near).tolist()
+        for p, g, d, nb in zip(leaf_p.tolist(), leaf_g.tolist(), np.round(dist, 2).tolist(), is_near):
             a, b = head[g]
             s = specials.get(p)
             special = "[" + ",".join(special_json[x] for x in sorted(s, key=lambda x: codes_rank[x])) + "]" if s else "[]"
-            out[p] = f'{a}{special}{b}{"true" if d <= near else "false"},"edge_distance_m":{round(d, 2)}}}'
+            out[p] = f'{a}{special}{b}{"true" if nb else "false"},"edge_distance_m":{d}}}'
         return out
 
 
@@ -138,4 +141,13 @@ def locate_points(xs, ys) -> list[str | None]:
                 if index is None or index.token != token:
                     index = _build(cur, token)
                     _cache["current"] = index
-    return index.locate(xs, ys)
+    # Thousands of short-lived geometry objects would trigger the cyclic garbage collector again
+    # and again over the whole heap (measured: 7.7 ms instead of 1.2 ms for 10,000 points);
+    # they hold no cycles, so it rests for the duration of the call.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return index.locate(xs, ys)
+    finally:
+        if enabled:
+            gc.enable()

@@ -3,11 +3,13 @@ answer as JSON text, and DRF's request/response/serializer layers cost more than
 (DESIGN: the web layer is the cost of a lookup)."""
 import base64
 import datetime as dt
+import gc
 import hashlib
 import json
 import math
 import time
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpResponse, JsonResponse
@@ -81,6 +83,19 @@ def _points(raw, crs: str) -> list[tuple[float, float]]:
                             % {"max": MAX_BATCH, "n": len(raw)})
     minx, miny, maxx, maxy = settings.GEOGRID_CHINA_BBOX
     plain = crs in ("wgs84", "cgcs2000")
+    if plain and raw:
+        # Fast path: a clean list of number pairs checks as one array; anything else falls
+        # through to the point-by-point check, which names the first bad point and why.
+        try:
+            arr = np.asarray(raw)
+        except ValueError:
+            arr = None
+        if arr is not None and arr.dtype.kind in "fi" and arr.ndim == 2 and arr.shape[1] == 2:
+            arr = arr.astype(float)
+            x, y = arr[:, 0], arr[:, 1]
+            if (np.isfinite(arr).all() and (x >= minx).all() and (x <= maxx).all()
+                    and (y >= miny).all() and (y <= maxy).all()):
+                return list(zip(x.tolist(), y.tolist()))
     out = []
     for i, p in enumerate(raw):
         try:
@@ -131,6 +146,18 @@ def locate(request):
 
 
 def _locate_batch(request):
+    # 10,000 points are 30,000 short-lived objects: without the cyclic collector running over the
+    # whole heap again and again the request takes a third less time. Nothing here makes cycles.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _locate_batch_inner(request)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _locate_batch_inner(request):
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
