@@ -16,7 +16,7 @@ def point_settings_at_bench_db() -> str:
     if url:
         u = urlparse(url)
         name = u.path.lstrip("/") or "geogrid"
-        name = name if name.endswith(BENCH_SUFFIX) else name + BENCH_SUFFIX
+        name = os.environ.get("GEOGRID_BENCH_DB") or (name if name.endswith(BENCH_SUFFIX) else name + BENCH_SUFFIX)
         os.environ["DATABASE_URL"] = urlunparse(u._replace(path="/" + name))
     else:
         name = os.environ.get("GEOGRID_BENCH_DB", "geogrid" + BENCH_SUFFIX)

@@ -104,7 +104,7 @@ RAW_LOCATE = ("SELECT p.grid_id FROM grids_gridpiece p "
               "WHERE ST_Covers(p.geometry, ST_SetSRID(ST_MakePoint(%s, %s), 4490))")
 
 
-def bench_raw_locate(city, seconds=4.0) -> float:
+def bench_raw_locate(city, seconds: float) -> float:
     """Reference: raw PostGIS point lookups per second, one connection per core (2 processes)."""
     from multiprocessing import Pool
 
@@ -134,7 +134,7 @@ def _raw_batch_worker(args):
     return done
 
 
-def bench_raw_batch(points, seconds=4.0) -> float:
+def bench_raw_batch(points, seconds: float) -> float:
     """Reference for batches: raw PostGIS point-in-polygon over the same 10,000 points (ids of
     every covering grid piece, no answer built), one connection per core (2 processes)."""
     from multiprocessing import Pool
@@ -215,8 +215,8 @@ def bench_http(city, *, seconds: int) -> None:
                   "request = function()\n  i = i % #pts + 1\n  local p = pts[i]\n"
                   "  return wrk.format('GET', '/api/locate/?lon=' .. p[1] .. '&lat=' .. p[2])\nend\n")
         url = f"http://127.0.0.1:{port}"
-        _wrk(url, cookie=cookie, seconds=2, connections=8, script=single)  # warm up: connections, caches
-        raw = bench_raw_locate(city)
+        _wrk(url, cookie=cookie, seconds=min(2, seconds), connections=8, script=single)  # warm up
+        raw = bench_raw_locate(city, seconds)
         r = _wrk(url, cookie=cookie, seconds=seconds, connections=8, script=single)
         emit("locate_http_single", r["rps"], "requests/s", raw, p99_ms=r["p99_ms"], not_found_404=r["non2xx"],
              workers=2, clients=8, target_rps=2500, target_p99_ms=10,
@@ -228,7 +228,7 @@ def bench_http(city, *, seconds: int) -> None:
         body = json.dumps({"crs": "wgs84", "points": batch_points})
         batch = ("wrk.method = 'POST'\nwrk.headers['Content-Type'] = 'application/json'\n"
                  f"wrk.body = [==[{body}]==]\n")
-        raw_batch = bench_raw_batch(batch_points)
+        raw_batch = bench_raw_batch(batch_points, seconds)
         b = _wrk(url + "/api/locate/", cookie=cookie, seconds=seconds, connections=2, script=batch)
         emit("locate_http_batch", b["rps"] * 10_000, "points/s", raw_batch, p99_ms=b["p99_ms"], non_2xx=b["non2xx"],
              points_per_request=10_000, target=200_000,
