@@ -303,6 +303,8 @@ def grid_retire(*, grid: Grid, on: dt.date | None = None, user=None, with_childr
     grid.save(update_fields=["valid_to", "updated_at"])
     GridVersion.objects.filter(grid=grid, valid_to__isnull=True).update(valid_to=on)
     GridPiece.objects.filter(grid=grid).delete()
+    # What the retired grid held must be re-placed (or listed as a gap), like any other change.
+    hooks.boundaries_changed(grid_ids=[grid.pk], area=grid.geometry)
     return grid
 
 

@@ -137,3 +137,19 @@ def test_locate_edge_point_goes_to_lowest_code(root):
     assert len(on_edge.candidates) == 2
     assert grid_locate(lon=120.0075, lat=30.005).grid["code"] == "310999001000002"
     assert grid_locate(lon=120.02, lat=30.005) is None
+
+
+def test_retiring_a_grid_fires_the_boundary_hooks(root):
+    from layers.grids import hooks
+    seen = []
+
+    def spy(*, grid_ids, area):
+        seen.append((grid_ids, area))
+    hooks.on_boundaries_changed(spy)
+    try:
+        a = grid_create(parent=root, level=4, name="甲", geometry=box(120, 30, 120.005, 30.01))
+        seen.clear()
+        grid_retire(grid=a)
+    finally:
+        hooks._hooks.remove(spy)
+    assert seen and seen[0][0] == [a.pk] and seen[0][1].equals(a.geometry)
