@@ -17,11 +17,15 @@ class Command(BaseCommand):
         self.stdout.write(f"\ngeogrid is starting on {url}\n\nMain pages:")
         for path, label in PAGES:
             self.stdout.write(f"  {url}{path}  ({label})")
-        heads = [u for u in users if u.startswith("head-")]
-        others = [u for u in users if not u.startswith("head-")]
+        # Numbered accounts (one per grid or station) are shown as a range, not one per line.
+        groups: dict[str, list[str]] = {}
+        for u in users:
+            prefix = u.split("-", 1)[0] + "-" if "-" in u else u
+            groups.setdefault(prefix, []).append(u)
         self.stdout.write(f"\nDemo accounts (password: {DEMO_PASSWORD}):")
-        for u in others:
-            self.stdout.write(f"  {u}")
-        if heads:
-            self.stdout.write(f"  {heads[0]} ... {heads[-1]}  ({len(heads)} grid heads, head-<micro-grid code>)")
+        for prefix, names in groups.items():
+            if len(names) == 1:
+                self.stdout.write(f"  {names[0]}")
+            else:
+                self.stdout.write(f"  {names[0]} ... {names[-1]}  ({len(names)} accounts {prefix}<code>)")
         self.stdout.write("")
