@@ -7,7 +7,6 @@ legends are `maps.legend.Legend`, so the rendered HTML refers only to /static/ve
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from dataclasses import dataclass

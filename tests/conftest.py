@@ -46,3 +46,68 @@ def make_user(db):
             Assignment.objects.create(user=user, role=role, grid=grid)
         return user
     return make
+
+
+class OfflineChromium:
+    """Debian's Chromium driven by Playwright, where every request that leaves the live server
+    is aborted and recorded, and every console error is recorded; the fixture fails the test on
+    either. `page(user)` opens a page logged in as `user` (or anonymous)."""
+
+    ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+    def __init__(self, playwright, live_server):
+        from urllib.parse import urlparse
+
+        self.url = live_server.url
+        self.host = urlparse(live_server.url).netloc
+        self.browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=self.ARGS)
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+
+    def _route(self, route):
+        from urllib.parse import urlparse
+
+        url = route.request.url
+        if urlparse(url).netloc == self.host or url.startswith("data:"):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def context(self, user=None, **kwargs):
+        from django.test import Client
+
+        kwargs.setdefault("viewport", {"width": 1400, "height": 900})
+        ctx = self.browser.new_context(**kwargs)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": self.url}])
+        ctx.route("**/*", self._route)
+        return ctx
+
+    def watch(self, page):
+        page.on("console", lambda m: self.errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+        return page
+
+    def page(self, user=None, **kwargs):
+        return self.watch(self.context(user, **kwargs).new_page())
+
+
+@pytest.fixture
+def chromium(live_server):
+    """An OfflineChromium; the test fails on any non-local request or console error."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = OfflineChromium(p, live_server)
+        yield browser
+        browser.browser.close()
+    assert browser.blocked == [], f"non-local requests: {browser.blocked}"
+    assert browser.errors == [], f"console errors: {browser.errors}"

@@ -17,7 +17,7 @@ from layers.grids.models import Grid
 from layers.grids.selectors import grid_leaf_base_ids
 
 from .models import (Escalation, EscalationLevel, EventKind, Incident, IncidentClass, IncidentEvent, IncidentType,
-                     Rating, Source, Status)
+                     Rating, Source)
 from .services import ESCALATION_GRID_LEVEL, incident_limits
 from .taxonomy import taxonomy_ensure
 

@@ -13,7 +13,7 @@ from layers.grids.models import Grid, Station
 from layers.grids.selectors import grid_leaf_base_ids
 
 from .models import Duty, Role
-from .names import chinese_name, landline, mobile
+from .names import chinese_name, mobile
 from .services import assignment_set, staff_profile_set
 
 STREET_CODE = "310106013000"

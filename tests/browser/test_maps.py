@@ -1,7 +1,5 @@
 """Every map page in real Chromium: nothing leaves the server, no console error, and the
 legend, layers and tooltips are there. Screenshots go to the test's tmp_path."""
-import os
-from urllib.parse import urlparse
 
 import pytest
 from django.test import Client
@@ -9,46 +7,7 @@ from django.test import Client
 from layers.staff.models import Role
 from tests.conftest import STREET_CODE
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RESIDENTIAL_AREA = "310106013008"  # holds the demo's planted incident cluster
-
-
-@pytest.fixture
-def chromium(live_server):
-    """(new_context, blocked, errors): every context aborts and records non-local requests."""
-    from playwright.sync_api import sync_playwright
-
-    host = urlparse(live_server.url).netloc
-    blocked, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-
-        def new_context(user):
-            client = Client()
-            client.force_login(user)
-            ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-            ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                              "url": live_server.url}])
-
-            def route(r):
-                if urlparse(r.request.url).netloc == host or r.request.url.startswith("data:"):
-                    r.continue_()
-                else:
-                    blocked.append(r.request.url)
-                    r.abort()
-            ctx.route("**/*", route)
-            return ctx
-
-        def watch(page):
-            page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-            return page
-
-        yield new_context, watch, blocked, errors
-        browser.close()
-    assert blocked == [], f"non-local requests: {blocked}"
-    assert errors == [], f"console errors: {errors}"
 
 
 @pytest.fixture
@@ -85,11 +44,10 @@ def check_map_page(page, url, shot):
 
 def test_every_map_page_is_offline_with_legend_layers_and_tooltips(live_server, demo_world, make_user,
                                                                    chromium, tmp_path):
-    new_context, watch, _blocked, _errors = chromium
     leader = make_user("浏览器领导", Role.STREET_LEADER, demo_world[STREET_CODE])
     head = make_user("浏览器网格长", Role.GRID_HEAD, demo_world[RESIDENTIAL_AREA])
 
-    page = watch(new_context(leader).new_page())
+    page = chromium.page(leader, locale="zh-CN")
     for name, path in [("coverage", "/maps/coverage/"),
                        ("coverage-open", "/maps/coverage/?metric=open_incidents&level=3"),
                        ("hotspots", "/maps/hotspots/?days=90"),
@@ -115,7 +73,7 @@ def test_every_map_page_is_offline_with_legend_layers_and_tooltips(live_server, 
     for kind in ("religious_site", "business_district", "commercial_street"):
         assert page.locator(f"#special-table tr[data-kind={kind}]").count() >= 1
 
-    head_page = watch(new_context(head).new_page())
+    head_page = chromium.page(head, locale="zh-CN")
     check_map_page(head_page, live_server.url + "/maps/grid/", tmp_path / "grid.png")
     markers = head_page.locator("path.leaflet-interactive[stroke='#000']")
     assert markers.count() >= 1  # overdue incidents ringed in black
@@ -126,9 +84,8 @@ def test_every_map_page_is_offline_with_legend_layers_and_tooltips(live_server, 
 
 
 def test_png_and_pdf_exports_render_the_page_as_the_user(live_server, demo_grids, make_user, chromium, tmp_path):
-    new_context, _watch, _blocked, _errors = chromium
     leader = make_user("导出领导", Role.STREET_LEADER, demo_grids[STREET_CODE])
-    ctx = new_context(leader)
+    ctx = chromium.context(leader, locale="zh-CN")
     png = ctx.request.get(live_server.url + "/maps/special/?format=png", timeout=60_000)
     assert png.status == 200 and png.headers["content-type"] == "image/png"
     assert png.body()[:8] == b"\x89PNG\r\n\x1a\n" and len(png.body()) > 20_000
@@ -142,10 +99,9 @@ def test_png_and_pdf_exports_render_the_page_as_the_user(live_server, demo_grids
 
 
 def test_admin_geometry_widget_draws_offline_with_vendored_openlayers(live_server, demo_grids, make_user, chromium):
-    new_context, watch, _blocked, _errors = chromium
     admin = make_user("地图管理员", is_staff=True, is_superuser=True)
     grid = demo_grids["310106013001001"]
-    page = watch(new_context(admin).new_page())
+    page = chromium.page(admin, locale="zh-CN")
     page.goto(f"{live_server.url}/admin/grids/grid/{grid.pk}/change/")
     page.wait_for_selector(".dj_map .ol-viewport")
     # The grid's boundary is on the map: OpenLayers drew it into its canvas.

@@ -1,9 +1,4 @@
 """The planner in Chromium: split a demo micro-grid with a drawn line, preview, publish."""
-import os
-from urllib.parse import urlparse
-
-import pytest
-from django.test import Client
 
 from layers.addresses.models import Address
 from layers.grids.models import Grid
@@ -11,44 +6,12 @@ from layers.plans.models import Plan
 
 from ..layers.plans.test_services import AREA, add_addresses, crossing_line
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-
-@pytest.fixture
-def browser_page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    host = urlparse(live_server.url).netloc
-    blocked, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-
-        def route(r):
-            if urlparse(r.request.url).netloc == host or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort()
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        yield context, page
-        browser.close()
-    assert blocked == [], f"non-local requests: {blocked}"
-    assert errors == [], f"console errors: {errors}"
-
-
-def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make_user, browser_page):
-    context, page = browser_page
+def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make_user, chromium):
     parent = demo_grids[AREA]
     add_addresses(parent, n=40)
     user = make_user("浏览器规划员", role="planner", grid=demo_grids["310106013000"])
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page = chromium.page(user)
 
     page.goto(live_server.url + "/planner/")
     page.select_option("#parent", str(parent.pk))

@@ -2,9 +2,8 @@ import datetime as dt
 import json
 
 import pytest
-from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.geos import Polygon
 
-from layers.addresses.models import Address
 from layers.addresses.services import address_create
 from layers.grids.services import grid_create, grid_update
 

@@ -1,4 +1,3 @@
-import json
 
 import geopandas as gpd
 import pytest

@@ -1,22 +1,12 @@
 """The incidents page in real Chromium: offline, no console error, points drawn in my grid."""
-import os
-from urllib.parse import urlparse
-
-import pytest
-from django.test import Client
 
 from layers.incidents.services import incident_create, incident_transition
 from layers.incidents.taxonomy import taxonomy_ensure
 
 from .conftest import GRID_A, GRID_B
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-
-def test_incident_page_draws_my_incidents_offline(live_server, demo_grids, make_user, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_incident_page_draws_my_incidents_offline(live_server, demo_grids, make_user, tmp_path, chromium):
     taxonomy_ensure()
     a, b = demo_grids[GRID_A].geometry.point_on_surface, demo_grids[GRID_B].geometry.point_on_surface
     head = make_user("head-a", "grid_head", demo_grids[GRID_A])
@@ -24,33 +14,12 @@ def test_incident_page_draws_my_incidents_offline(live_server, demo_grids, make_
     second = incident_create(lon=a.x + 0.0001, lat=a.y, description="堆物二", type="CA01")
     incident_transition(incident=second, user=head, to="accepted")
     incident_create(lon=b.x, lat=b.y, description="邻居", type="CA01")
-    client = Client()
-    client.force_login(head)
-    host = urlparse(live_server.url).netloc
-    blocked, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        ctx = browser.new_context(viewport={"width": 1200, "height": 900})
-        ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-
-        def route(r):
-            if urlparse(r.request.url).netloc == host or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort()
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(live_server.url + "/incidents/")
-        page.wait_for_selector("#incident-map[data-loaded]")
-        assert page.get_attribute("#incident-map", "data-loaded") == "2"
-        # One grid polygon and two incident markers (SVG paths), coloured by status.
-        fills = page.eval_on_selector_all("path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))")
-        assert len(fills) == 3 and {"#e66101", "#fdb863"} <= set(fills)
-        assert page.locator(".incident-table tbody tr").count() == 2
-        page.screenshot(path=str(tmp_path / "incidents.png"))
-        browser.close()
-    assert blocked == [], blocked
-    assert errors == [], errors
+    page = chromium.page(head, viewport={"width": 1200, "height": 900})
+    page.goto(live_server.url + "/incidents/")
+    page.wait_for_selector("#incident-map[data-loaded]")
+    assert page.get_attribute("#incident-map", "data-loaded") == "2"
+    # One grid polygon and two incident markers (SVG paths), coloured by status.
+    fills = page.eval_on_selector_all("path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))")
+    assert len(fills) == 3 and {"#e66101", "#fdb863"} <= set(fills)
+    assert page.locator(".incident-table tbody tr").count() == 2
+    page.screenshot(path=str(tmp_path / "incidents.png"))
