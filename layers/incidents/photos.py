@@ -70,3 +70,18 @@ def clean_photo(upload, *, index: int = 1) -> CleanPhoto:
     content = out.getvalue()
     return CleanPhoto(content=content, width=clean.width, height=clean.height,
                       sha256=hashlib.sha256(content).hexdigest(), name=f"photo{index}.jpg")
+
+
+# Longest side of a list thumbnail: small enough for a table cell on a phone.
+THUMB_SIDE = 240
+
+
+def photo_thumbnail(content: bytes, *, side: int = THUMB_SIDE) -> bytes:
+    """A small JPEG of a stored (already clean) photo, made from pixels only."""
+    with Image.open(io.BytesIO(content)) as img:
+        img = img.convert("RGB")
+        img.thumbnail((side, side))
+        clean = Image.frombytes("RGB", img.size, img.tobytes())
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=80, optimize=True)
+    return out.getvalue()

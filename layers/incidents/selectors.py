@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from layers.staff.selectors import scope_q
 
-from .models import RUNNING_STATUSES, Incident, IncidentType
+from .models import RUNNING_STATUSES, Incident, IncidentType, Photo
 
 
 @cache
@@ -78,6 +78,19 @@ def incident_get(*, user, pk) -> Incident:
     if incident is None:
         raise Http404
     return incident
+
+
+def photo_get(*, user, incident_pk, pk) -> Photo:
+    """A photo of an incident in the user's scope; Http404 if either is out of reach."""
+    incident = incident_get(user=user, pk=incident_pk)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404
+    photo = Photo.objects.filter(incident=incident, pk=pk).first()
+    if photo is None or not photo.file:
+        raise Http404
+    return photo
 
 
 def incident_events(*, incident: Incident) -> QuerySet:

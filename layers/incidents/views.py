@@ -2,6 +2,7 @@
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.shortcuts import render
 
 from layers.core.errors import RuleViolation
@@ -10,7 +11,7 @@ from layers.staff.models import Assignment
 from layers.staff.selectors import grid_list_in_scope, scope_paths
 
 from .api.views import list_filters
-from .models import IncidentClass, Status
+from .models import IncidentClass, Photo, Status
 from .selectors import incident_list, incident_type_list
 
 PAGE_ROWS = 200
@@ -34,7 +35,8 @@ def incident_page(request):
     scope = json.loads(grids_geojson(grids)) if grids.exists() else {"type": "FeatureCollection", "features": []}
     query = request.GET.urlencode()
     return render(request, "incidents/list.html", {
-        "incidents": qs[:PAGE_ROWS], "count": qs.count(), "page_rows": PAGE_ROWS, "error": error,
+        # Thumbnails come from the scoped photo route, one prefetch for the whole page.
+        "incidents": qs.prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("uploaded_at", "id")))[:PAGE_ROWS], "count": qs.count(), "page_rows": PAGE_ROWS, "error": error,
         "statuses": Status.choices, "classes": IncidentClass.choices, "types": incident_type_list(),
         "params": request.GET, "scope_geojson": scope,
         "geojson_url": "/api/incidents/geojson/" + (f"?{query}" if query else ""),

@@ -1,4 +1,5 @@
 """Plain dicts out: the shapes are small and stable, and a dict is faster than a serializer."""
+from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Incident
@@ -20,6 +21,12 @@ def incident_summary(i: Incident) -> dict:
     }
 
 
+def photo_urls(p) -> dict:
+    """The scoped routes of a photo (never MEDIA_URL: incident photos are not public)."""
+    url = reverse("incident-photo", args=[p.incident_id, p.pk])
+    return {"url": url, "thumb_url": f"{url}?size=thumb"}
+
+
 def incident_detail(i: Incident) -> dict:
     data = incident_summary(i)
     data.update({
@@ -29,7 +36,8 @@ def incident_detail(i: Incident) -> dict:
                           for g in i.special_grids.order_by("code")],
         "reporter": i.reporter.username if i.reporter_id else None,
         "accepted_at": _iso(i.accepted_at), "resolved_at": _iso(i.resolved_at),
-        "photos": [{"id": p.pk, "url": p.file.url, "width": p.width, "height": p.height} for p in i.photos.all()],
+        "photos": [photo_urls(p) | {"id": p.pk, "width": p.width, "height": p.height}
+                   for p in i.photos.order_by("uploaded_at", "id")],
         "events": [{"kind": e.kind, "by": e.actor.username if e.actor_id else None, "role": e.role,
                     "at": _iso(e.at), "from": e.from_status, "to": e.to_status, "note": e.note, "data": e.data}
                    for e in i.events.select_related("actor").order_by("at", "id")],

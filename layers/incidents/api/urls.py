@@ -9,6 +9,7 @@ urlpatterns = [
     path("incidents/stats/", views.StatsView.as_view(), name="incident-stats"),
     path("incidents/types/", views.TypeListView.as_view(), name="incident-types"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident-detail"),
+    path("incidents/<int:pk>/photos/<int:photo_pk>/", views.IncidentPhotoView.as_view(), name="incident-photo"),
     path("incidents/<int:pk>/transition/", views.IncidentTransitionView.as_view(), name="incident-transition"),
     path("incidents/<int:pk>/move/", views.IncidentMoveView.as_view(), name="incident-move"),
     path("incidents/<int:pk>/escalate/", views.IncidentEscalateView.as_view(), name="incident-escalate"),

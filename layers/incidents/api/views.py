@@ -4,11 +4,12 @@ import hashlib
 import io
 import json
 
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -19,8 +20,8 @@ from layers.grids.models import GridKind
 from layers.staff.selectors import grid_list_in_scope, scope_q
 
 from ..models import Department, Incident
-from ..photos import MAX_PHOTOS, clean_photo
-from ..selectors import incident_counts_by_grid, incident_get, incident_list, incident_type_list
+from ..photos import MAX_PHOTOS, clean_photo, photo_thumbnail
+from ..selectors import incident_counts_by_grid, incident_get, incident_list, incident_type_list, photo_get
 from ..services import (IdempotencyConflict, escalation_respond, incident_escalate, incident_intake, incident_move,
                         incident_transition, rating_create)
 from .serializers import incident_detail, incident_summary
@@ -119,6 +120,45 @@ class IncidentListCreateView(APIView):
 class IncidentDetailView(APIView):
     def get(self, request, pk):
         return Response(incident_detail(incident_get(user=request.user, pk=pk)))
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """An <img> asks for image/*: answer with the file, and errors with the first renderer (JSON),
+    instead of refusing the request with 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class IncidentPhotoView(APIView):
+    """The bytes of one photo of a case in the user's scope (404 otherwise, as every incident
+    route). Uploaded files are never served from MEDIA wholesale: this is the only way in.
+    ?size=thumb gives a small JPEG for lists."""
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+
+    def get(self, request, pk, photo_pk):
+        photo = photo_get(user=request.user, incident_pk=pk, pk=photo_pk)
+        size = request.query_params.get("size", "full")
+        if size not in ("full", "thumb"):
+            raise RuleViolation("photo_size", _("size must be full or thumb"))
+        name = f"incident-{pk}-{photo.pk}{'-thumb' if size == 'thumb' else ''}.jpg"
+        try:
+            if size == "thumb":
+                with photo.file.open("rb") as f:
+                    response = HttpResponse(photo_thumbnail(f.read()), content_type="image/jpeg")
+                response["Content-Disposition"] = f'inline; filename="{name}"'
+            else:
+                response = FileResponse(photo.file.open("rb"), content_type="image/jpeg", filename=name)
+        except FileNotFoundError:
+            raise Http404
+        # Scoped data: the browser may keep it, shared caches may not.
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class IncidentTransitionView(APIView):
