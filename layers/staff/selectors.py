@@ -1,10 +1,12 @@
 """Who may see what: the acting user's grid scope. Every selector that returns people,
 incidents or visits filters through `scope_q`."""
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
 
 from layers.grids.models import Grid
 
-from .models import Assignment, Role
+from .models import Assignment, Role, StaffProfile
 
 
 def user_is_admin(*, user) -> bool:
@@ -106,7 +108,29 @@ def staff_public_list(*, grid_id: int) -> list[dict]:
             continue
         seen.add((a.user_id, a.role))
         p = a.user.staff_profile
-        out.append({"name": p.display_name, "photo_url": p.photo.url if p.photo else "",
+        out.append({"name": p.display_name, "photo_url": staff_photo_url(profile=p),
                     "public_phone": p.public_phone, "pledge": p.pledge,
                     "role": a.role, "role_label": str(Role(a.role).label)})
     return out
+
+
+def staff_photo_url(*, profile: StaffProfile) -> str:
+    """The public photo route of a consenting profile ("" when there is nothing to show). The
+    version parameter changes with the profile, so a new photo is not hidden by a cache."""
+    if not (profile.photo and profile.show_publicly):
+        return ""
+    return reverse("staff-photo", args=[profile.pk]) + f"?v={int(profile.updated_at.timestamp())}"
+
+
+def staff_photo_get(*, pk) -> StaffProfile:
+    """A profile whose photo may be shown to anyone: consent given (show_publicly), account
+    active, a photo stored. Http404 otherwise, without saying which condition failed."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404
+    profile = (StaffProfile.objects.filter(pk=pk, show_publicly=True, user__is_active=True)
+               .exclude(photo="").first())
+    if profile is None:
+        raise Http404
+    return profile

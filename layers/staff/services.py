@@ -1,5 +1,12 @@
 """Writes of staff: assignments (role + grid + duties) and public profiles."""
+import io
+
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from layers.core.errors import RuleViolation
 
 from .models import Assignment, StaffProfile
 
@@ -27,3 +34,37 @@ def staff_profile_set(*, user, display_name: str, public_phone: str = "", pledge
     p.full_clean()
     p.save()
     return p
+
+
+# What a profile photo may be, and how big: a portrait for a card, not an archive.
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+PHOTO_MAX_SIDE = 800
+
+
+@transaction.atomic
+def staff_profile_photo_set(*, profile: StaffProfile, content: bytes, name: str) -> StaffProfile:
+    """Store a portrait for the public card, re-encoded from pixels so no EXIF (GPS, camera)
+    is published with it. `name` is the file name stem inside the field's upload_to."""
+    try:
+        with Image.open(io.BytesIO(content)) as img:
+            fmt = img.format
+            if fmt not in PHOTO_FORMATS:
+                raise RuleViolation("photo_type", _("A staff photo must be JPEG, PNG or WebP"))
+            img.load()
+            img = ImageOps.exif_transpose(img).convert("RGB")
+            img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            clean = Image.frombytes("RGB", img.size, img.tobytes())
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise RuleViolation("photo_unreadable", _("The staff photo is not a readable image"))
+    out = io.BytesIO()
+    if fmt == "PNG":
+        clean.save(out, format="PNG", optimize=True)
+    else:
+        fmt = "JPEG"
+        clean.save(out, format="JPEG", quality=88, optimize=True)
+    if profile.photo:
+        profile.photo.delete(save=False)
+    profile.photo.save(f"{name}.{PHOTO_FORMATS[fmt]}", ContentFile(out.getvalue()), save=False)
+    profile.full_clean()
+    profile.save()
+    return profile

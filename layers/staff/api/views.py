@@ -1,8 +1,17 @@
+import mimetypes
+
+from django.http import FileResponse, Http404
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.staff.models import Assignment
-from layers.staff.selectors import scope_q, user_roles
+from layers.staff.selectors import scope_q, staff_photo_get, user_roles
+
+# Only raster images are served: a stored SVG or HTML file would run script on this origin.
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 
 class StaffListView(APIView):
@@ -31,3 +40,36 @@ class MeView(APIView):
                          "assignments": [{"role": a.role, "grid_id": a.grid_id,
                                           "grid_code": a.grid.code if a.grid else None, "duties": a.duties}
                                          for a in rows]})
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """An <img> asks for image/*: answer with the file, and errors as JSON, never 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class StaffPhotoView(APIView):
+    """Public: the photo of a staff member who agreed to be shown on the service card (亮牌);
+    404 for anyone else. The only route to staff photos: MEDIA is not served."""
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _AnyAccept
+
+    def get(self, request, pk):
+        profile = staff_photo_get(pk=pk)
+        content_type, _ = mimetypes.guess_type(profile.photo.name)
+        if content_type not in PHOTO_TYPES:
+            raise Http404
+        try:
+            response = FileResponse(profile.photo.open("rb"), content_type=content_type)
+        except FileNotFoundError:
+            raise Http404
+        # Short: a withdrawn consent should stop the photo soon, in shared caches too.
+        response["Cache-Control"] = "public, max-age=300"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -9,7 +9,8 @@ from layers.staff.selectors import scope_paths, staff_public_list, user_sees_sma
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_staff_cover_every_micro_grid_and_a_second_run_adds_nothing(demo_grids):
+def test_demo_staff_cover_every_micro_grid_and_a_second_run_adds_nothing(demo_grids, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo draws avatars
     demo.load()
     User = get_user_model()
     users = User.objects.count()
