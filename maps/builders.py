@@ -71,10 +71,13 @@ SPECIAL_COLOURS = {"business_district": "#e6550d", "commercial_street": "#d6616b
                    "industrial_park": "#636363", "religious_site": "#756bb1",
                    "business_building": "#3182bd", "market": "#31a354", "other": "#969696"}
 
-STATUS_COLOURS = {"new": "#e41a1c", "reported": "#e41a1c", "open": "#e41a1c", "assigned": "#ff7f00",
-                  "accepted": "#ff7f00", "in_progress": "#ffbf00", "handling": "#ffbf00",
-                  "escalated": "#984ea3", "resolved": "#4daf4a", "closed": "#999999",
-                  "rejected": "#999999"}
+# One colour per incident status, in the order of a case's life (the legend follows it):
+# waiting ones warm, handled ones green, finished ones grey.
+STATUS_COLOURS = {"reported": "#e41a1c", "reopened": "#a50f15", "accepted": "#ff7f00", "dispatched": "#f781bf",
+                  "in_progress": "#ffbf00", "shelved": "#8c564b", "resolved": "#4daf4a", "verified": "#1b7837",
+                  "closed": "#999999", "rejected": "#d0d0d0"}
+# Incident density on the hotspot map: purples, so it reads apart from the red/blue Gi* classes.
+HEAT_GRADIENT = {0.3: "#dadaeb", 0.6: "#9e9ac8", 0.8: "#756bb1", 1.0: "#3f007d"}
 
 
 def _hotspot_label(cls: str) -> str:
@@ -114,6 +117,13 @@ def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:,.2f}".rstrip("0").rstrip(".")
     return str(v)
+
+
+def _thousands(v) -> str | None:
+    """12345.6 -> "12,346"; missing stays missing (the tooltip shows a dash)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return f"{round(float(v)):,}"
 
 
 def classify(values: pd.Series, *, k: int = 5, scheme: str = "FisherJenks") -> tuple[np.ndarray, list[float]]:
@@ -246,9 +256,10 @@ def build_hotspot_map(gdf: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | No
                 lon, lat = shift_point(g.x, g.y, basemap)
                 pts.append([round(lat, 6), round(lon, 6)])
         if pts:
-            offline(HeatMap(pts, name=_("Incident heatmap"), radius=18, blur=14, min_opacity=0.3)).add_to(m)
+            offline(HeatMap(pts, name=_("Incident heatmap"), radius=18, blur=14, min_opacity=0.2,
+                            gradient=HEAT_GRADIENT)).add_to(m)
     fields = [("name", _("Grid")), ("code", _("Code")), ("count", _("Incidents")), ("gi_z", _("Gi* z-score")),
-              ("p", _("p-value")), ("class_label", _("Class"))]
+              ("p", _("p-value")), ("class_label", _("Spot class"))]
     part = gdf.copy()
     part["class"] = part["class"].fillna("none") if "class" in part else "none"
     part["class_label"] = part["class"].map(_hotspot_label)
@@ -257,8 +268,10 @@ def build_hotspot_map(gdf: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | No
     DataGeoJson(feature_collection_text(part, ["id", "class", "_c", *[k for k, _l in fields]]),
                 name=_("Gi* hot and cold spots"), fields=fields,
                 base_style={"color": "#666", "weight": 1, "fillOpacity": 0.55}).add_to(m)
-    m.add_child(Legend(title or _("Getis-Ord Gi* hot spots"),
-                       [(HOTSPOT_COLOURS[c], _hotspot_label(c)) for c in HOTSPOT_CLASSES]))
+    items = [(HOTSPOT_COLOURS[c], _hotspot_label(c)) for c in HOTSPOT_CLASSES]
+    if incidents is not None and not incidents.empty:
+        items.append((HEAT_GRADIENT[0.8], _("heatmap: incident density")))
+    m.add_child(Legend(title or _("Getis-Ord Gi* hot spots"), items))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
@@ -283,15 +296,23 @@ def build_special_map(gdf: gpd.GeoDataFrame, *, base: gpd.GeoDataFrame | None = 
                     base_style={"fillColor": "#ffffff", "fillOpacity": 0.2, "color": "#888", "weight": 1},
                     hover_style={"weight": 2, "color": "#333"}).add_to(m)
     fields = [("name", _("Special grid")), ("kind_label", _("Kind")), ("code", _("Code")),
-              ("households", _("Households")), ("open_incidents", _("Open incidents")),
-              ("incidents", _("Incidents")), ("area_m2", _("Area (m²)"))]
+              ("addresses", _("Addresses")), ("households", _("Households")), ("subjects", _("Subjects")),
+              ("open_incidents", _("Open incidents")), ("incidents", _("Incidents")),
+              ("area_text", _("Area (m²)"))]
     items = []
-    for kind in sorted(gdf["kind"].dropna().unique()) if not gdf.empty else []:
+    kinds = sorted(gdf["kind"].dropna().unique()) if not gdf.empty else []
+    if "area_m2" in gdf and kinds:
+        # Largest kinds first, so a small religious site is drawn above the district around it.
+        largest = pd.to_numeric(gdf["area_m2"], errors="coerce").groupby(gdf["kind"]).max()
+        kinds.sort(key=lambda k: -(largest.get(k) if pd.notna(largest.get(k)) else 0))
+    for kind in kinds:
         part = gdf[gdf["kind"] == kind].copy()
+        if "area_m2" in part:
+            part["area_text"] = part["area_m2"].map(_thousands)
         colour = SPECIAL_COLOURS.get(kind, SPECIAL_COLOURS["other"])
         part["kind_label"] = _kind_label(kind)
         label = _kind_label(kind)
-        DataGeoJson(feature_collection_text(part, ["id", "kind", *[k for k, _l in fields]]), name=label,
+        DataGeoJson(feature_collection_text(part, ["id", "kind", "area_m2", *[k for k, _l in fields]]), name=label,
                     fields=fields, hover_style={"weight": 4},
                     base_style={"fillColor": colour, "color": colour, "weight": 2.5, "fillOpacity": 0.45,
                                 "dashArray": "6 3"}).add_to(m)
@@ -339,7 +360,7 @@ def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | 
             status = str(r.get("status", ""))
             colour = _status_colour(status)
             label = status_labels.get(status, status)
-            seen[label] = colour
+            seen[(status, label)] = colour
             overdue = bool(r.get("overdue"))
             what = r.get("title") or r.get("incident_class_label") or r.get("incident_class") or ""
             url = incident_url.format(id=r.get("id"))
@@ -354,7 +375,9 @@ def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | 
                 popup=folium.Popup(popup, max_width=260),
             ).add_to(layer)
         layer.add_to(m)
-        items = [(c, lab) for lab, c in seen.items()]
+        order = list(STATUS_COLOURS)
+        items = [(c, lab) for (_key, lab), c in sorted(
+            seen.items(), key=lambda kv: order.index(kv[0][0]) if kv[0][0] in order else len(order))]
         items.append(("#ffffff", _("black ring: overdue")))
     m.add_child(Legend(_("Incidents by status"), items or [(NO_DATA, _("no incidents"))], dots=True))
     folium.LayerControl(collapsed=False).add_to(m)

@@ -157,10 +157,45 @@ def micro_grid_frame(*, user) -> gpd.GeoDataFrame:
     return grid_frame(scoped, tolerance=DEFAULT_TOLERANCE)
 
 
+def _special_subject_counts(*, user, ids: list[int]) -> dict[int, int] | None:
+    """Subjects at addresses inside each special grid, counted within the user's scope only
+    (a special grid may reach past the user's micro-grids). None without a subjects layer."""
+    try:
+        from layers.subjects.models import Subject
+    except ImportError:
+        return None
+    from django.db.models import Count
+
+    from layers.staff.selectors import scope_q
+    qs = (Subject.objects.filter(scope_q(user=user, field="grid"), address__special_links__grid_id__in=ids)
+          .order_by().values_list("address__special_links__grid_id").annotate(n=Count("id", distinct=True)))
+    return dict(qs)
+
+
+def special_figures(*, user, ids: list[int]) -> dict[int, dict]:
+    """Per special grid: addresses and households inside (from the address link table), subjects
+    inside (count, in the user's scope) and geodesic area in m². Two queries for all grids."""
+    if not ids:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(_sql("special_figures"), {"ids": [int(i) for i in ids]})
+        out = {gid: {"addresses": int(a), "households": int(h), "area_m2": int(area)}
+               for gid, a, h, area in cur.fetchall()}
+    subjects = _special_subject_counts(user=user, ids=ids)
+    for gid, row in out.items():
+        row["subjects"] = subjects.get(gid, 0) if subjects is not None else None
+    return out
+
+
 def special_frame(*, user) -> gpd.GeoDataFrame:
-    """Special grids visible to the user (under their grids) with incident figures."""
+    """Special grids visible to the user (under their grids) with their figures: addresses,
+    households, subjects, area (m²), incidents received and open."""
     qs = grid_list_in_scope(user=user).exclude(kind=GridKind.BASE)
     gdf = grid_frame(qs)
+    if not gdf.empty:
+        figures = special_figures(user=user, ids=[int(i) for i in gdf["id"]])
+        for col in ("addresses", "households", "subjects", "area_m2"):
+            gdf[col] = [figures.get(int(i), {}).get(col) for i in gdf["id"]]
     _, counts_by_grid = _incident_selectors()
     if counts_by_grid and not gdf.empty:
         counts = counts_by_grid(grid_ids=list(gdf["id"]))
@@ -173,8 +208,18 @@ def since_days(days: int) -> dt.datetime:
     return timezone.now() - dt.timedelta(days=days)
 
 
-def incident_frame(*, user, since: dt.datetime | None = None, incident_class: str | None = None,
-                   grid: int | None = None, open_or_since: dt.datetime | None = None) -> gpd.GeoDataFrame:
+def period(*, days: int, until: dt.date | None = None) -> tuple[dt.datetime, dt.datetime | None]:
+    """(since, until) of a window of `days` days: ending now, or ending with the whole local
+    day `until` (the end is exclusive: midnight after it)."""
+    if until is None:
+        return since_days(days), None
+    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    return end - dt.timedelta(days=days), end
+
+
+def incident_frame(*, user, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   incident_class: str | None = None, grid: int | None = None,
+                   open_or_since: dt.datetime | None = None) -> gpd.GeoDataFrame:
     """Incident points in the user's scope (id, status, overdue, class, reported_at, grid_id).
 
     `open_or_since`: every case not closed or rejected, plus the others reported since then."""
@@ -185,6 +230,8 @@ def incident_frame(*, user, since: dt.datetime | None = None, incident_class: st
     if incident_list is None:
         return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=crs)
     kwargs = {"user": user, "since": since, "incident_class": incident_class or None}
+    if until is not None:
+        kwargs["until"] = until
     if grid is not None:
         kwargs["grid"] = grid
     qs = incident_list(**kwargs)
@@ -212,7 +259,7 @@ def _shape(geom):
     return Point(geom.x, geom.y)
 
 
-def incident_counts(*, grid_ids: list[int], since: dt.datetime | None = None,
+def incident_counts(*, grid_ids: list[int], since: dt.datetime | None = None, until: dt.datetime | None = None,
                     incident_class: str | None = None, user=None) -> dict[int, int]:
     """Incidents received per micro-grid in the period (optionally of one class)."""
     incident_list, counts_by_grid = _incident_selectors()
@@ -220,15 +267,18 @@ def incident_counts(*, grid_ids: list[int], since: dt.datetime | None = None,
         return {i: 0 for i in grid_ids}
     if incident_class:
         from django.db.models import Count
-        qs = incident_list(user=user, since=since, incident_class=incident_class).filter(grid_id__in=grid_ids)
+        qs = incident_list(user=user, since=since, until=until,
+                           incident_class=incident_class).filter(grid_id__in=grid_ids)
         got = dict(qs.order_by().values_list("grid_id").annotate(n=Count("id")).values_list("grid_id", "n"))
         return {i: got.get(i, 0) for i in grid_ids}
-    counts = counts_by_grid(grid_ids=grid_ids, since=since)
+    counts = counts_by_grid(grid_ids=grid_ids, since=since, until=until)
     return {i: counts.get(i, {}).get("received", 0) for i in grid_ids}
 
 
-def hotspot_list(*, user, days: int, incident_class: str | None = None) -> tuple[gpd.GeoDataFrame, list[dict]]:
-    """Gi* per micro-grid in the user's scope over the last `days` days: (grid frame, rows).
+def hotspot_list(*, user, days: int, incident_class: str | None = None,
+                 until: dt.date | None = None) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """Gi* per micro-grid in the user's scope over the `days` days up to now, or up to and
+    including the day `until`: (grid frame, rows).
 
     Unsimplified geometry: simplifying each polygon on its own can break shared vertices and so
     the queen adjacency."""
@@ -238,7 +288,8 @@ def hotspot_list(*, user, days: int, incident_class: str | None = None) -> tuple
     gdf = grid_frame(scoped)
     if gdf.empty:
         return gdf, []
-    counts = incident_counts(grid_ids=[int(i) for i in gdf["id"]], since=since_days(days),
+    since, end = period(days=days, until=until)
+    counts = incident_counts(grid_ids=[int(i) for i in gdf["id"]], since=since, until=end,
                              incident_class=incident_class, user=user)
     rows = hotspots(gdf, counts, key=grid_set_key(gdf["id"], gdf["version"]))
     return gdf, rows

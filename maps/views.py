@@ -3,10 +3,13 @@ render; `?format=png|pdf` hands the same page to headless Chromium (maps.export)
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +24,8 @@ from .basemap import basemap_from_settings
 from .export import render_page
 
 DAYS_CHOICES = (7, 30, 90, 365)
+# The time slider moves the end of the window back in whole weeks, up to two years.
+SLIDER_WEEKS = 104
 
 
 def _incident_classes() -> list[tuple[str, str]]:
@@ -101,6 +106,22 @@ def _days_and_class(request) -> tuple[int, str | None]:
     return days, incident_class
 
 
+def _until(request) -> dt.date | None:
+    """`until=YYYY-MM-DD`: the last day of the window (today or earlier); None: up to now."""
+    value = request.GET.get("until")
+    if value in (None, ""):
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise RuleViolation("bad_parameter", _("until must be a date like 2025-06-30, not %(v)s") % {"v": value[:40]})
+    if day > timezone.localdate():
+        raise RuleViolation("bad_parameter", _("until must not be after today"))
+    if day < timezone.localdate() - dt.timedelta(weeks=SLIDER_WEEKS * 5):
+        raise RuleViolation("bad_parameter", _("until is too far in the past"))
+    return day
+
+
 @login_required
 def hotspots(request):
     """Incident heatmap and Gi* hot/cold spots: ?days=7|30|90|365&incident_class=..."""
@@ -109,23 +130,29 @@ def hotspots(request):
         return export
     try:
         days, incident_class = _days_and_class(request)
+        until = _until(request)
     except RuleViolation as e:
         return HttpResponseBadRequest(e.messages[0])
-    gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class)
+    gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class, until=until)
     by_id = {r["grid_id"]: r for r in rows}
     for col in ("count", "gi_z", "p", "class"):
         gdf[col] = [by_id.get(int(i), {}).get(col) for i in gdf["id"]] if not gdf.empty else []
-    incidents = selectors.incident_frame(user=request.user, since=selectors.since_days(days),
-                                         incident_class=incident_class)
+    since, end = selectors.period(days=days, until=until)
+    incidents = selectors.incident_frame(user=request.user, since=since, until=end, incident_class=incident_class)
     m = builders.build_hotspot_map(gdf, incidents=incidents, basemap=basemap_from_settings())
     names = dict(zip(gdf["id"], zip(gdf["code"], gdf["name"]))) if not gdf.empty else {}
     table = sorted(({**r, "code": names.get(r["grid_id"], ("", ""))[0], "name": names.get(r["grid_id"], ("", ""))[1],
                      "label": builders._hotspot_label(r["class"])} for r in rows),
                    key=lambda r: (builders.HOTSPOT_CLASSES.index(r["class"]), -(r["gi_z"] or 0)))
     table = [r for r in table if r["class"] != "none"]
+    today = timezone.localdate()
+    last_day = until or today
     return _render(request, "maps/hotspots.html", m, {
         "title": _("Hotspots"), "days": days, "days_choices": DAYS_CHOICES, "incident_class": incident_class or "",
-        "classes": _incident_classes(), "table": table, "incident_total": len(incidents)})
+        "classes": _incident_classes(), "table": table, "incident_total": len(incidents),
+        "until": until.isoformat() if until else "", "today": today.isoformat(),
+        "slider_value": -min((today - last_day).days // 7, SLIDER_WEEKS), "slider_weeks": SLIDER_WEEKS,
+        "first_day": (last_day - dt.timedelta(days=days - 1)).isoformat(), "last_day": last_day.isoformat()})
 
 
 @login_required
@@ -141,6 +168,10 @@ def special(request):
     labels = dict(GridKind.choices)
     for r in rows:
         r["kind_label"] = labels.get(r["kind"], r["kind"])
+        r["area_text"] = builders._thousands(r.get("area_m2"))
+        for col in ("addresses", "households", "subjects", "incidents", "open_incidents"):
+            v = r.get(col)
+            r[col] = None if v is None or v != v else int(v)  # NaN from the frame -> missing
     return _render(request, "maps/special.html", m, {"title": _("Special grids"), "rows": rows})
 
 
@@ -168,7 +199,8 @@ def grid_head(request):
         return export
     grid = _own_grid(request)
     own = selectors.grid_frame(Grid.objects.filter(pk=grid.pk))
-    children = selectors.grid_frame(Grid.objects.filter(parent=grid, valid_to__isnull=True),
+    # Base children only: special grids hang under a street too, but they overlay, not tile.
+    children = selectors.grid_frame(Grid.objects.filter(parent=grid, kind=GridKind.BASE, valid_to__isnull=True),
                                     tolerance=selectors.DEFAULT_TOLERANCE)
     try:
         days = _parse_int(request.GET.get("days"), "days", 30)
@@ -187,9 +219,11 @@ def grid_head(request):
 
 
 class HotspotsAPI(APIView):
-    """GET /api/hotspots/?days=N[&incident_class=] -> per micro-grid Gi* classification."""
+    """GET /api/hotspots/?days=N[&until=YYYY-MM-DD][&incident_class=] -> per micro-grid Gi* classification
+    over the N days up to now, or up to and including the day `until`."""
 
     def get(self, request):
         days, incident_class = _days_and_class(request)
-        _gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class)
+        until = _until(request)
+        _gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class, until=until)
         return Response(rows)

@@ -122,3 +122,93 @@ def test_planted_demo_cluster_is_hot95_and_quiet_area_cold95(client, leader, dem
     html = client.get("/maps/hotspots/?days=90").content.decode()
     assert f"<td>{demo.HOT_GRID_CODE}</td>" in html and f"<td>{demo.COLD_GRID_CODE}</td>" in html
     assert "L.heatLayer" in html
+
+
+def _tooltip_features(html: str) -> list[dict]:
+    """The GeoJSON features the page hands to its map layers (window.geogridData)."""
+    import json
+    feats = []
+    for m in re.finditer(r'window\.geogridData\[[^\]]+\]=(\{.*?\});(?:\n|</script>)', html):
+        feats += json.loads(m.group(1).replace("<\\/", "</"))["features"]
+    return feats
+
+
+def test_special_grids_carry_households_addresses_subjects_and_area(client, leader, demo_grids):
+    from layers.addresses import demo as addresses_demo
+    from layers.addresses.models import Address
+
+    addresses_demo.load()
+    html = get(client, leader, "/maps/special/").content.decode()
+    props = {f["properties"]["id"]: f["properties"] for f in _tooltip_features(html) if "kind" in f["properties"]}
+    for kind in ("religious_site", "business_district", "commercial_street"):
+        grid = next(g for g in demo_grids.values() if g.kind == kind)
+        p = props[grid.pk]
+        inside = Address.objects.filter(special_links__grid=grid)
+        assert p["addresses"] == inside.count() > 0
+        assert p["households"] == sum(inside.values_list("households", flat=True))
+        assert p["households"] > 0, kind
+        # Geodesic area: the shape's planar area in a metric projection agrees within 1%.
+        planar = grid.geometry.transform(32651, clone=True).area
+        assert abs(p["area_m2"] - planar) < 0.01 * planar and p["area_text"] == f"{p['area_m2']:,}"
+        assert p["subjects"] == 0  # no subjects loaded here; the count is there, not missing
+        row = re.search(rf'<tr data-kind="{kind}" data-grid="{grid.pk}">(.*?)</tr>', html, re.S).group(1)
+        assert f'data-col="households">{p["households"]}<' in row
+        assert f'data-col="area_m2">{p["area_text"]}<' in row
+    # The tooltip labels are Chinese (the field list is JSON with \u escapes).
+    import json
+    assert json.dumps(["households", "户数"]) in html and json.dumps(["area_text", "面积（平方米）"]) in html
+
+
+def test_special_subject_counts_stay_inside_the_users_scope(demo_grids, make_user):
+    from layers.addresses import demo as addresses_demo
+    from layers.subjects import demo as subjects_demo
+    from layers.subjects.models import Subject
+    from maps import selectors
+
+    addresses_demo.load()
+    subjects_demo.load()
+    street = make_user("maps-street", Role.STREET_LEADER, demo_grids[STREET_CODE])
+    district = next(g for g in demo_grids.values() if g.kind == "business_district")
+    every = selectors.special_figures(user=street, ids=[district.pk])[district.pk]
+    assert every["subjects"] == Subject.objects.filter(address__special_links__grid=district).count() > 0
+    # A grid head sees only the subjects of their own micro-grid counted.
+    micro = Subject.objects.filter(address__special_links__grid=district).values_list("grid__code", flat=True)[0]
+    head = make_user("maps-special-head", Role.GRID_HEAD, demo_grids[micro])
+    own = selectors.special_figures(user=head, ids=[district.pk])[district.pk]
+    assert own["subjects"] == Subject.objects.filter(address__special_links__grid=district, grid__code=micro).count()
+    assert own["subjects"] < every["subjects"]
+
+
+def test_hotspot_until_moves_the_window_and_bad_dates_are_400(client, leader, demo_grids):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    demo = pytest.importorskip("layers.incidents.demo")
+    from layers.incidents.models import Incident
+    from layers.staff import demo as staff_demo
+
+    staff_demo.load()
+    demo.load()
+    client.force_login(leader)
+    until = timezone.localdate() - dt.timedelta(days=120)
+    rows = client.get(f"/api/hotspots/?days=30&until={until.isoformat()}").json()
+    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    in_window = Incident.objects.filter(reported_at__gte=end - dt.timedelta(days=30), reported_at__lt=end,
+                                        grid__in=[r["grid_id"] for r in rows])
+    assert sum(r["count"] for r in rows) == in_window.count() > 0
+    now_rows = client.get("/api/hotspots/?days=30").json()
+    assert [r["count"] for r in rows] != [r["count"] for r in now_rows]
+
+    for bad, reason in [("2025-13-40", "2025-13-40"), ("yesterday", "yesterday"),
+                        ((timezone.localdate() + dt.timedelta(days=1)).isoformat(), "today")]:
+        r = client.get(f"/api/hotspots/?days=30&until={bad}")
+        assert r.status_code == 400 and r.json()["rule"] == "bad_parameter", bad
+        assert client.get(f"/maps/hotspots/?days=30&until={bad}").status_code == 400
+
+    html = client.get(f"/maps/hotspots/?days=30&until={until.isoformat()}").content.decode()
+    weeks = (timezone.localdate() - until).days // 7
+    assert f'value="{-weeks}"' in html and 'id="until-slider"' in html
+    assert f"{(until - dt.timedelta(days=29)).isoformat()} – {until.isoformat()}" in html
+    assert f'href="?days=90&amp;until={until.isoformat()}"' in html  # the period links keep the window's end
+    assert f"共 {in_window.count()} 件事件" in html
