@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from PIL import Image
 
 from .models import Assignment, StaffProfile
+from .services import PHOTO_FORMATS, staff_profile_photo_set
 
 
 @admin.register(Assignment)
@@ -11,9 +15,41 @@ class AssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "grid"]
 
 
+class StaffProfileForm(forms.ModelForm):
+    class Meta:
+        model = StaffProfile
+        fields = "__all__"
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and "photo" in self.changed_data:
+            try:
+                with Image.open(photo) as img:
+                    ok = img.format in PHOTO_FORMATS
+            except Exception:
+                ok = False
+            photo.seek(0)
+            if not ok:
+                raise forms.ValidationError(_("A staff photo must be JPEG, PNG or WebP"))
+        return photo
+
+
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
+    form = StaffProfileForm
     list_display = ["display_name", "user", "public_phone", "show_publicly"]
     list_filter = ["show_publicly"]
     search_fields = ["display_name", "user__username"]
     raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        previous = StaffProfile.objects.filter(pk=obj.pk).values_list("photo", flat=True).first() if obj.pk else ""
+        super().save_model(request, obj, form, change)
+        if "photo" in form.changed_data:
+            if obj.photo:
+                # The photo is public: store it re-encoded, without the EXIF (GPS, camera) of the upload.
+                with obj.photo.open("rb") as f:
+                    content = f.read()
+                staff_profile_photo_set(profile=obj, content=content, name=f"profile-{obj.pk}")
+            if previous and previous != obj.photo.name:
+                obj.photo.storage.delete(previous)  # a replaced or cleared portrait is not kept

@@ -154,3 +154,28 @@ def test_demo_draws_avatars_once_and_reuses_files(media, demo_grids, client):
 
 def test_avatar_is_seeded():
     assert demo.avatar_png("王", seed="head-1") == demo.avatar_png("王", seed="head-1")
+
+
+def test_admin_upload_is_stored_without_exif(people, client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin_user = make_user("p-admin", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    p = people["shown"]
+    old = p.photo.name
+    r = client.post(f"/admin/staff/staffprofile/{p.pk}/change/", {
+        "user": p.user_id, "display_name": p.display_name, "public_phone": "", "pledge": "",
+        "show_publicly": "on", "photo": SimpleUploadedFile("me.jpg", jpeg_with_gps(), content_type="image/jpeg")})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    p.refresh_from_db()
+    assert p.photo.name != old and p.photo.name.startswith(f"staff/profile-{p.pk}")
+    with p.photo.open("rb") as f:
+        stored = f.read()
+    assert b"FictionalCam-Staff" not in stored and b"Exif" not in stored
+    assert len(p.photo.storage.listdir("staff")[1]) == 2  # the raw upload and the old photo are gone
+    gif = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(gif, format="GIF")
+    r = client.post(f"/admin/staff/staffprofile/{p.pk}/change/", {
+        "user": p.user_id, "display_name": p.display_name, "show_publicly": "on",
+        "photo": SimpleUploadedFile("me.gif", gif.getvalue(), content_type="image/gif")})
+    assert r.status_code == 200 and "JPEG" in r.content.decode()
