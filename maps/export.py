@@ -16,11 +16,19 @@ class ExportError(RuntimeError):
     pass
 
 
-def page_url(request) -> str:
-    """The page's own URL without `format`, marked for print (no navigation bar)."""
+# A4 landscape less 8 mm margins, in CSS px (96/in): the PDF page is laid out at exactly the
+# viewport's width, so Leaflet's fit and the legend stay where the screen put them.
+PDF_MARGIN_MM = 8
+PDF_VIEWPORT = {"width": round((297 - 2 * PDF_MARGIN_MM) / 25.4 * 96),
+                "height": round((210 - 2 * PDF_MARGIN_MM) / 25.4 * 96)}
+
+
+def page_url(request, fmt: str = "png") -> str:
+    """The page's own URL without `format`, marked for print (no navigation bar); `print=pdf`
+    sizes the map to fit one A4 landscape page."""
     params = request.GET.copy()
     params.pop("format", None)
-    params["print"] = "1"
+    params["print"] = "pdf" if fmt == "pdf" else "1"
     return request.build_absolute_uri(request.path) + "?" + urlencode(params, doseq=True)
 
 
@@ -28,14 +36,15 @@ def render_page(request, fmt: str, *, width: int = 1400, height: int = 900, time
     """PNG or PDF bytes of the page at `request`'s URL as the requesting user sees it."""
     from playwright.sync_api import sync_playwright
 
-    url = page_url(request)
+    url = page_url(request, fmt)
+    viewport = PDF_VIEWPORT if fmt == "pdf" else {"width": width, "height": height}
     origin = urlsplit(url)
     cookie_name = settings.SESSION_COOKIE_NAME
     session = request.COOKIES.get(cookie_name)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+            ctx = browser.new_context(viewport=viewport, locale="zh-CN")
             if session:
                 ctx.add_cookies([{"name": cookie_name, "value": session, "domain": origin.hostname,
                                   "path": "/"}])
@@ -49,7 +58,9 @@ def render_page(request, fmt: str, *, width: int = 1400, height: int = 900, time
                 return page.screenshot(full_page=True, type="png")
             if fmt == "pdf":
                 page.emulate_media(media="screen")
-                return page.pdf(format="A4", landscape=True, print_background=True)
+                margin = f"{PDF_MARGIN_MM}mm"
+                return page.pdf(format="A4", landscape=True, print_background=True,
+                                margin={"top": margin, "right": margin, "bottom": margin, "left": margin})
             raise ExportError(f"unknown format {fmt!r}")
         finally:
             browser.close()

@@ -26,6 +26,8 @@ from .export import render_page
 DAYS_CHOICES = (7, 30, 90, 365)
 # The time slider moves the end of the window back in whole weeks, up to two years.
 SLIDER_WEEKS = 104
+# Below this many micro-grids Gi* has too few neighbours to find anything (a grid head's scope).
+GI_MIN_GRIDS = 9
 
 
 def _incident_classes() -> list[tuple[str, str]]:
@@ -50,7 +52,8 @@ def _export_or_none(request, name: str):
 
 def _render(request, template: str, m, context: dict):
     parts = page_parts(m)
-    context.update({"map": parts, "print": request.GET.get("print") == "1"})
+    mode = request.GET.get("print")
+    context.update({"map": parts, "print": mode in ("1", "pdf"), "print_pdf": mode == "pdf"})
     return render(request, template, context)
 
 
@@ -150,6 +153,7 @@ def hotspots(request):
     return _render(request, "maps/hotspots.html", m, {
         "title": _("Hotspots"), "days": days, "days_choices": DAYS_CHOICES, "incident_class": incident_class or "",
         "classes": _incident_classes(), "table": table, "incident_total": len(incidents),
+        "grid_total": len(gdf), "too_few_grids": len(gdf) < GI_MIN_GRIDS,
         "until": until.isoformat() if until else "", "today": today.isoformat(),
         "slider_value": -min((today - last_day).days // 7, SLIDER_WEEKS), "slider_weeks": SLIDER_WEEKS,
         "first_day": (last_day - dt.timedelta(days=days - 1)).isoformat(), "last_day": last_day.isoformat()})

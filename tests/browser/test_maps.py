@@ -1,6 +1,9 @@
 """Every map page in real Chromium: nothing leaves the server, no console error, and the
 legend, layers and tooltips are there. Screenshots go to the test's tmp_path."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.test import Client
 
@@ -68,10 +71,31 @@ def test_every_map_page_is_offline_with_legend_layers_and_tooltips(live_server, 
     assert page.locator("#hotspot-table tr[data-class^=cold]").count() >= 1
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
 
-    # Special grids: the demo religious site, business district and commercial street.
+    # The time slider moves the window's end back in weeks and re-renders the page for it.
+    page.goto(live_server.url + "/maps/hotspots/?days=30")
+    slider = page.locator("#until-slider")
+    assert slider.get_attribute("value") == "0"
+    with page.expect_navigation():
+        slider.evaluate("""s => { s.value = "-10"; s.dispatchEvent(new Event("input"));
+                                  s.dispatchEvent(new Event("change")); }""")
+    until = (dt.date.fromisoformat(slider.get_attribute("data-today")) - dt.timedelta(weeks=10)).isoformat()
+    assert f"until={until}" in page.url and "days=30" in page.url
+    assert page.locator("#until-slider").get_attribute("value") == "-10"
+    assert page.locator("#window-label").inner_text().endswith(until)
+    page.wait_for_selector(".geogrid-legend:not(.hidden)")
+
+    # Special grids: the demo religious site, business district and commercial street, each
+    # with its figures in the table and in a Chinese tooltip.
     page.goto(live_server.url + "/maps/special/")
     for kind in ("religious_site", "business_district", "commercial_street"):
         assert page.locator(f"#special-table tr[data-kind={kind}]").count() >= 1
+        assert page.locator(f"#special-table tr[data-kind={kind}] td[data-col=area_m2]").inner_text() != "–"
+    special = page.locator("path.leaflet-interactive[stroke-dasharray]")
+    assert special.count() == 3
+    box = special.last.bounding_box()  # the religious site: smallest, drawn on top
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.locator(".leaflet-tooltip").inner_text()
+    assert "宗教活动场所" in tip and "户数" in tip and "面积" in tip
 
     head_page = chromium.page(head, locale="zh-CN")
     check_map_page(head_page, live_server.url + "/maps/grid/", tmp_path / "grid.png")
@@ -93,6 +117,8 @@ def test_png_and_pdf_exports_render_the_page_as_the_user(live_server, demo_grids
     pdf = ctx.request.get(live_server.url + "/maps/coverage/?format=pdf&metric=households", timeout=60_000)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body()[:5] == b"%PDF-"
+    # The map fits one A4 landscape page (a page with no table below it is a single page).
+    assert re.findall(rb"/Count (\d+)", pdf.body()) == [b"1"]
     # Without a session the export is the login redirect, not a picture of someone else's map.
     anon = Client().get("/maps/special/?format=png")
     assert anon.status_code == 302

@@ -212,3 +212,15 @@ def test_hotspot_until_moves_the_window_and_bad_dates_are_400(client, leader, de
     assert f"{(until - dt.timedelta(days=29)).isoformat()} – {until.isoformat()}" in html
     assert f'href="?days=90&amp;until={until.isoformat()}"' in html  # the period links keep the window's end
     assert f"共 {in_window.count()} 件事件" in html
+
+
+def test_street_leaders_grid_map_draws_base_children_not_special_grids(client, leader, demo_grids):
+    html = get(client, leader, "/maps/grid/").content.decode()
+    for g in demo_grids.values():
+        if g.parent_id == demo_grids[STREET_CODE].pk:
+            assert (g.code in html) == (g.kind == "base"), g.code
+
+
+def test_grid_heads_hotspot_page_says_gi_needs_more_grids(client, head, leader):
+    assert 'id="gi-few-grids"' in get(client, head, "/maps/hotspots/").content.decode()
+    assert 'id="gi-few-grids"' not in get(client, leader, "/maps/hotspots/").content.decode()
