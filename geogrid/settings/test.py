@@ -1,4 +1,6 @@
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F401,F403
 
@@ -10,3 +12,5 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": "test_geogrid" + (("_" + os.environ["TEST_DB_SUFFIX"]) if os.environ.get("TEST_DB_SUFFIX") else "")
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Files the tests store (photos, demo avatars) stay out of the checkout.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "geogrid-test-media"
