@@ -14,6 +14,7 @@ import math
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -44,6 +45,7 @@ class AssignmentReport:
     updated: int = 0          # rows written (moved, or their edge distance measured again)
     seconds: float = 0.0
     compute_seconds: float = 0.0  # the spatial join into the work table, before writing
+    steps: dict = field(default_factory=dict)  # seconds per step (join, write, report...), for tuning
 
     @property
     def moved(self) -> int:
@@ -66,31 +68,86 @@ def _filters(*, area: GEOSGeometry | None, ids: list[int] | None) -> tuple[str, 
     return "TRUE", "TRUE", "TRUE", {}
 
 
-def _run_parts(parts: list[list[tuple[str, dict]]]) -> None:
-    """Run each list of statements on its own connection at once (one per core); each commits alone."""
-    errors = []
+class _Runner:
+    """Runs the steps of an assignment: split across two connections at once (one per core,
+    each statement committing alone) or, inside a transaction, all on this connection.
 
-    def work(statements):
-        try:
-            with connections["default"].cursor() as cur:
-                for query, params in statements:
-                    cur.execute(query, params)
-        except Exception as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-        finally:
+    Two persistent worker threads, so each keeps its own connection through the run's phases;
+    a phase is one list of statements per connection, started together and joined."""
+
+    def __init__(self, parallel: bool, steps: dict):
+        self.parts = 2 if parallel else 1
+        self.steps = steps
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="assign") if parallel else None
+
+    def _run(self, k: int, statements: list[tuple[str, str, dict]]):
+        row = None
+        with connections["default"].cursor() as cur:
+            for name, query, params in statements:
+                t = time.perf_counter()
+                cur.execute(query, params)
+                self.steps[f"{name}_{k}" if self.pool else name] = round(time.perf_counter() - t, 3)
+                row = cur.fetchone() if cur.description else None
+        return row
+
+    def phase(self, per_part: list[list[tuple[str, str, dict]]]) -> list:
+        """Run per_part[k] on connection k, all at once; the last row of each part's last statement."""
+        if self.pool is None:
+            return [self._run(0, per_part[0])]
+        futures = [self.pool.submit(self._run, k, statements) for k, statements in enumerate(per_part)]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        if self.pool is None:
+            return
+        barrier = threading.Barrier(2)
+
+        def close_own():  # one task per worker: each waits for the other, so both threads close
+            barrier.wait(timeout=10)
             connections["default"].close()
 
-    threads = [threading.Thread(target=work, args=(p,)) for p in parts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+        for f in [self.pool.submit(close_own) for _ in range(2)]:
+            f.result()
+        self.pool.shutdown()
+
+
+def _page_ranges(parts: int) -> list[str]:
+    """TID range conditions splitting the address table's pages into `parts` shares of about as
+    many rows each. Rows are not spread evenly over the pages (a big UPDATE leaves pages half
+    empty), so the cuts come from a sample of ~0.5% of the pages (a few ms)."""
+    if parts == 1:
+        return ["TRUE"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT (ctid::text::point)[0]::int FROM addresses_address TABLESAMPLE SYSTEM (0.5) REPEATABLE (1)"
+                    " ORDER BY 1")
+        sample = [r[0] for r in cur.fetchall()]
+    if len(sample) < parts:
+        return ["TRUE"] + ["FALSE"] * (parts - 1)
+    cuts = [sample[len(sample) * k // parts] for k in range(1, parts)]
+    ranges, lo = [], 0
+    for cut in cuts:
+        ranges.append(f"a.ctid >= '({lo},0)'::tid AND a.ctid < '({cut},0)'::tid")
+        lo = cut
+    ranges.append(f"a.ctid >= '({lo},0)'::tid")  # open-ended: pages added meanwhile too
+    return ranges
 
 
 def _assign(*, area: GEOSGeometry | None = None, ids: list[int] | None = None,
             parallel: bool | None = None, force: bool | None = None, gap_limit: int = 100) -> AssignmentReport:
+    """One assignment run, in phases (see each .sql file for its why):
+
+    1. join (both connections, one half of the micro-grids each): the points each micro-grid
+       covers, edge rule applied, into a work table (assign_micro.sql; special grids,
+       assign_special.sql);
+    2. the winners that differ from what is stored, deduplicated, into `changes` (assign_changes.sql);
+    3. write them (both connections, one half of the rows each; assign_write.sql);
+    4. one scan of the table (both connections, half of the pages each): counts for the report
+       and the addresses left in a grid that no longer holds them (assign_check.sql);
+    5. clear those, special-grid links, the diff and the gap list (one transaction, assign_apply.sql).
+
+    Outside a transaction the steps commit one by one: a run that fails half-way leaves some
+    rows already placed right, and running it again finishes the job (each step is idempotent).
+    """
     started = time.perf_counter()
     point, grid_g, grid_s, params = _filters(area=area, ids=ids)
     whole_city = area is None and ids is None
@@ -100,65 +157,83 @@ def _assign(*, area: GEOSGeometry | None = None, ids: list[int] | None = None,
     # A targeted run recomputes everything it touches; a whole-city run skips the edge distance
     # of points already measured in an unchanged grid (see assign_micro.sql).
     force = (not whole_city) if force is None else force
+    report = AssignmentReport()
+    steps = report.steps
     tag = uuid.uuid4().hex[:12]
-    work, work_special, changes = f"addresses_work_{tag}", f"addresses_work_special_{tag}", f"addresses_changes_{tag}"
+    tables = {name: f"addresses_{name}_{tag}" for name in ("work", "work_special", "changes", "lost")}
     kind = "UNLOGGED" if parallel else "TEMP"
-    create = (f"CREATE {kind} TABLE {work} (address_id bigint, old_grid bigint, new_grid bigint, edge_m float8, must_write bool);"
-              f"CREATE {kind} TABLE {work_special} (address_id bigint, grid_id bigint);")
-    n_parts = 2 if parallel else 1
-    micro_sql = sql("assign_micro").format(work=work, grid_filter=grid_g, point_filter=point,
-                                           force="TRUE" if force else "FALSE")
-    special_sql = sql("assign_special").format(work_special=work_special, grid_filter=grid_s, point_filter=point)
-    parts = [[(micro_sql, {**params, "parts": n_parts, "part": k})] for k in range(n_parts)]
-    parts[-1].append((special_sql, params))
+    create = (f"CREATE {kind} TABLE {tables['work']} (address_id bigint, old_grid bigint, new_grid bigint, "
+              f"edge_m float8);"
+              f"CREATE {kind} TABLE {tables['work_special']} (address_id bigint, grid_id bigint);"
+              f"CREATE {kind} TABLE {tables['changes']} (id bigint, old_grid bigint, new_grid bigint, edge_m float8, "
+              f"part int);"
+              f"CREATE {kind} TABLE {tables['lost']} (id bigint, old_grid bigint);")
+    fmt = {**tables, "grid_filter": grid_g, "point_filter": point, "force": "TRUE" if force else "FALSE"}
+    runner = _Runner(parallel, steps)
+    n = runner.parts
     with connection.cursor() as cur:
         cur.execute(create)
+        cur.execute("SELECT clock_timestamp()")
+        params = {**params, "started": cur.fetchone()[0], "near": settings.GEOGRID_NEAR_BOUNDARY_M, "parts": n}
     try:
-        if parallel:
-            _run_parts(parts)
-        else:
-            with connection.cursor() as cur:
-                for query, p in [s for part in parts for s in part]:
-                    cur.execute(query, p)
+        # 1. the join
+        join = [[("micro", sql("assign_micro").format(**fmt), {**params, "part": k})] for k in range(n)]
+        join[-1].append(("special", sql("assign_special").format(**{**fmt, "grid_filter": grid_s}), params))
+        runner.phase(join)
         computed = time.perf_counter()
-        report = _apply(work=work, work_special=work_special, changes=changes, point=point,
-                        params=params, gap_limit=gap_limit)
-    except Exception:
-        # A temp table made inside a transaction goes with its rollback; unlogged ones do not.
-        if parallel:
+        # 2. what must be written
+        with connection.cursor() as cur:
+            t = time.perf_counter()
+            cur.execute(sql("assign_changes").format(**fmt), params)
+            steps["changes"] = round(time.perf_counter() - t, 3)
+        # 3. write
+        runner.phase([[("write", sql("assign_write").format(**fmt), {**params, "part": k})] for k in range(n)])
+        # 4. count, and find the addresses left in a grid that lost them
+        covers = ({"m_geometry": ", g.geometry", "covers": "ST_Covers(m.geometry, a.geometry)"} if force else
+                  {"m_geometry": "", "covers": "(SELECT ST_Covers(g.geometry, a.geometry) FROM grids_grid g WHERE g.id = m.id)"})
+        rows = runner.phase([[("check", sql("assign_check").format(**fmt, **covers, tid_range=r), params)]
+                             for r in _page_ranges(n)])
+        report.considered, report.assigned, report.near_boundary, lost_near = (sum(c) for c in zip(*rows))
+        # 5. apply the losses, report
+        _finish(report, fmt=fmt, params=params, gap_limit=gap_limit, lost_near=lost_near)
+    finally:
+        runner.close()
+        if parallel:  # a temp table goes with its session or transaction; unlogged ones do not
             with connection.cursor() as cur:
-                cur.execute(f"DROP TABLE IF EXISTS {work}, {work_special}")
-        raise
-    with connection.cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS {work}, {work_special}")
+                cur.execute("DROP TABLE IF EXISTS " + ", ".join(tables.values()))
     report.seconds = round(time.perf_counter() - started, 3)
     report.compute_seconds = round(computed - started, 3)
     return report
 
 
 @transaction.atomic
-def _apply(*, work, work_special, changes, point, params, gap_limit) -> AssignmentReport:
-    report = AssignmentReport()
+def _finish(report: AssignmentReport, *, fmt: dict, params: dict, gap_limit: int, lost_near: int) -> None:
+    steps = report.steps
+    changes, point = fmt["changes"], fmt["point_filter"]
     with connection.cursor() as cur:
-        cur.execute(sql("assign_apply").format(work=work, work_special=work_special, changes=changes,
-                                               point_filter=point),
-                    {**params, "near": settings.GEOGRID_NEAR_BOUNDARY_M})
-        cur.execute(f"SELECT count(*), count(*) FILTER (WHERE old_grid IS DISTINCT FROM new_grid) FROM {changes}")
-        report.updated, report.changed = cur.fetchone()
-        cur.execute(f"""SELECT o.code, n.code, count(*) FROM {changes} c
-                        LEFT JOIN grids_grid o ON o.id = c.old_grid LEFT JOIN grids_grid n ON n.id = c.new_grid
-                        WHERE c.old_grid IS DISTINCT FROM c.new_grid
-                        GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""")
-        report.moves = [{"from": a, "to": b, "count": n} for a, b, n in cur.fetchall()]
-        cur.execute(f"""SELECT count(*), count(a.grid_id), count(*) FILTER (WHERE a.near_boundary)
-                        FROM addresses_address a WHERE {point}""", params)
-        report.considered, report.assigned, report.near_boundary = cur.fetchone()
+        def run(name, query, p=None):
+            t = time.perf_counter()
+            cur.execute(query, p)
+            steps[name] = round(time.perf_counter() - t, 3)
+        lost = 0
+        for i, statement in enumerate(sql("assign_apply").format(**fmt).split(";\n\n")):
+            run(f"apply{i}", statement, params)
+            if i == 0:
+                lost = cur.rowcount
+        report.assigned -= lost
+        report.near_boundary -= lost_near
         report.gap_count = report.considered - report.assigned
-        cur.execute(f"SELECT a.id, a.full_text FROM addresses_address a WHERE a.grid_id IS NULL AND {point} "
+        run("diff", f"""SELECT o.code, n.code, count(*) FROM {changes} c
+                       LEFT JOIN grids_grid o ON o.id = c.old_grid LEFT JOIN grids_grid n ON n.id = c.new_grid
+                       GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""")
+        for a, b, count in cur.fetchall():
+            report.updated += count
+            if a != b:
+                report.moves.append({"from": a, "to": b, "count": count})
+        report.changed = report.moved
+        run("gaps", f"SELECT a.id, a.full_text FROM addresses_address a WHERE a.grid_id IS NULL AND {point} "
                     f"ORDER BY a.id LIMIT %(gap_limit)s", {**params, "gap_limit": gap_limit})
         report.gaps = [{"id": i, "full_text": t} for i, t in cur.fetchall()]
-        cur.execute(f"DROP TABLE {changes}")
-    return report
 
 
 def addresses_assign_all(*, parallel: bool | None = None, full: bool = False, gap_limit: int = 100) -> AssignmentReport:

@@ -13,9 +13,10 @@
 -- centroid latitude), planar; within millimetres of the geodesic distance at grid scale and
 -- far cheaper than a geography distance. It is the costly part, so it is computed only for
 -- "dirty" points: not yet in this grid, never measured, or measured before the grid last
--- changed ({force} recomputes all). Only dirty points go to the work table, and only those whose
--- grid or distance differs, or that were never confirmed against this grid, must be written.
-INSERT INTO {work} (address_id, old_grid, new_grid, edge_m, must_write)
+-- changed ({force} recomputes all). Of the dirty points only those whose grid or distance
+-- differs, or that were never confirmed against this grid, go to the work table: they are the
+-- rows to write (everything else of a run is reading).
+INSERT INTO {work} (address_id, old_grid, new_grid, edge_m)
 WITH parents AS MATERIALIZED (
     -- Grids with a current base child are not micro-grids. Collected once and probed by hash
     -- (NOT IN a small set): a correlated NOT EXISTS ran as a scan of all grids per candidate.
@@ -26,8 +27,8 @@ micro AS MATERIALIZED (
     SELECT g.id, g.code COLLATE "C" AS code, g.level, g.geometry, g.updated_at, k.kx, k.ky,
            ST_SetSRID(ST_Scale(ST_Boundary(g.geometry), k.kx, k.ky), 0) AS edge
     FROM grids_grid g
-    CROSS JOIN LATERAL (SELECT sin(radians(ST_Y(ST_Centroid(g.geometry)))) AS s,
-                               cos(radians(ST_Y(ST_Centroid(g.geometry)))) AS c) t
+    CROSS JOIN LATERAL (SELECT radians(ST_Y(ST_Centroid(g.geometry))) AS lat OFFSET 0) y
+    CROSS JOIN LATERAL (SELECT sin(y.lat) AS s, cos(y.lat) AS c) t
     CROSS JOIN LATERAL (SELECT 6378137.0 / sqrt(1 - 0.00669437999014 * t.s * t.s) * t.c * pi() / 180 AS kx,
                                6378137.0 * (1 - 0.00669437999014)
                                  / power(1 - 0.00669437999014 * t.s * t.s, 1.5) * pi() / 180 AS ky) k
@@ -35,9 +36,7 @@ micro AS MATERIALIZED (
       AND g.id NOT IN (SELECT parent_id FROM parents)
       AND {grid_filter}
 )
-SELECT q.id, q.grid_id, q.gid, q.edge_m,
-       q.grid_id IS DISTINCT FROM q.gid OR q.edge_distance_m IS DISTINCT FROM q.edge_m
-       OR q.assigned_at IS NULL OR q.assigned_at < q.updated_at
+SELECT q.id, q.grid_id, q.gid, q.edge_m
 FROM (
     SELECT p.id, p.grid_id, p.geometry, p.dirty, p.edge_distance_m, p.assigned_at, g.updated_at,
            g.id AS gid, g.level, g.code,
@@ -54,29 +53,11 @@ FROM (
         OFFSET 0
     ) p
 ) q
-WHERE q.dirty AND NOT (q.edge_m < 0.05 AND EXISTS (
+WHERE q.dirty
+  AND (q.grid_id IS DISTINCT FROM q.gid OR q.edge_distance_m IS DISTINCT FROM q.edge_m
+       OR q.assigned_at IS NULL OR q.assigned_at < q.updated_at)
+  AND NOT (q.edge_m < 0.05 AND EXISTS (
     SELECT 1 FROM grids_grid o
     WHERE ST_Covers(o.geometry, q.geometry) AND o.id <> q.gid AND o.valid_to IS NULL AND o.kind = 'base'
       AND (o.level > q.level OR (o.level = q.level AND o.code COLLATE "C" < q.code))
       AND o.id NOT IN (SELECT parent_id FROM parents)));
--- Addresses that lost their grid: it is no longer a micro-grid, or no longer covers the point.
--- They moved (the new grid's row above wins in assign_apply) or fell into a coverage gap.
--- A hash join on grid_id, split by the same halves. A grid unchanged since the address was
--- assigned still covers it (points change only through the services, which clear
--- assigned_at), so only the others pay for ST_Covers ({force} tests all).
-INSERT INTO {work} (address_id, old_grid, new_grid, edge_m, must_write)
-WITH parents AS MATERIALIZED (
-    SELECT DISTINCT c.parent_id FROM grids_grid c
-    WHERE c.valid_to IS NULL AND c.kind = 'base' AND c.parent_id IS NOT NULL
-),
-micro AS MATERIALIZED (
-    SELECT g.id, g.geometry, g.updated_at FROM grids_grid g
-    WHERE g.valid_to IS NULL AND g.kind = 'base' AND g.id NOT IN (SELECT parent_id FROM parents)
-)
-SELECT a.id, a.grid_id, NULL, NULL, true
-FROM addresses_address a
-LEFT JOIN micro m ON m.id = a.grid_id
-WHERE a.grid_id IS NOT NULL AND mod(a.grid_id, %(parts)s) = %(part)s AND {point_filter}
-  AND (m.id IS NULL
-       OR (({force} OR a.assigned_at IS NULL OR a.assigned_at < m.updated_at)
-           AND NOT ST_Covers(m.geometry, a.geometry)));
