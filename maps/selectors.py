@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_leaf_base_ids
@@ -122,6 +123,13 @@ def coverage_rows(*, user, level: int) -> list[dict]:
     return rows
 
 
+def coverage_flag_labels() -> dict[str, str]:
+    """Readable names of the coverage flags of subjects.selectors.coverage_list."""
+    return {"no_staff": _("no staff"), "no_station": _("no grid station"),
+            "households_below_band": _("households below the band"),
+            "households_above_band": _("households above the band")}
+
+
 def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -> gpd.GeoDataFrame:
     """Grid polygons of the given levels in the user's scope joined with their coverage figures."""
     frames = []
@@ -135,7 +143,9 @@ def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -
                                                     "subjects_by_category", "household_band")
                                         if c in figures.columns])
         if "flags" in figures:
-            figures["flags"] = figures["flags"].map(lambda f: "、".join(map(str, f)) if f else "")
+            labels = coverage_flag_labels()
+            figures["flags"] = figures["flags"].map(
+                lambda f: "、".join(str(labels.get(x, x)) for x in f) if f else "")
         geo = grid_frame(ids=list(figures["id"]),
                          tolerance=tolerance if tolerance is not None else tolerance_for(len(figures)))
         frames.append(geo.merge(figures, on="id", how="left"))
@@ -187,20 +197,53 @@ def special_figures(*, user, ids: list[int]) -> dict[int, dict]:
     return out
 
 
+def special_grid_list(*, user) -> QuerySet[Grid]:
+    """Current special grids under the user's grids, or overlapping them: a grid head whose
+    micro-grid lies in a business district sees that district too (its figures stay scoped)."""
+    from django.db.models import Q
+
+    from layers.staff.selectors import scope_paths
+    qs = Grid.objects.filter(valid_to__isnull=True).exclude(kind=GridKind.BASE)
+    paths = scope_paths(user=user)
+    if paths is None:
+        return qs
+    roots = Grid.objects.filter(path__in=paths, valid_to__isnull=True).only("geometry")
+    # Interiors meet (DE-9IM T********): a special grid merely touching the user's edge is not theirs.
+    q = Q(pk__in=grid_list_in_scope(user=user).exclude(kind=GridKind.BASE).values("pk"))
+    for root in roots:
+        q |= Q(geometry__relate=(root.geometry, "T********"))
+    return qs.filter(q)
+
+
+def _special_incident_counts(*, user, ids: list[int]) -> dict[int, dict] | None:
+    """Cases each special grid holds, among those the user may see: {id: {received, open}}."""
+    incident_list, _ = _incident_selectors()
+    if incident_list is None:
+        return None
+    from django.db.models import Count, Q
+
+    from layers.incidents.models import FINAL_STATUSES
+    rows = (incident_list(user=user).filter(special_grids__in=ids).order_by()
+            .values_list("special_grids")
+            .annotate(received=Count("id", distinct=True),
+                      open=Count("id", distinct=True, filter=~Q(status__in=FINAL_STATUSES))))
+    return {gid: {"received": r, "open": o} for gid, r, o in rows}
+
+
 def special_frame(*, user) -> gpd.GeoDataFrame:
-    """Special grids visible to the user (under their grids) with their figures: addresses,
-    households, subjects, area (m²), incidents received and open."""
-    qs = grid_list_in_scope(user=user).exclude(kind=GridKind.BASE)
-    gdf = grid_frame(qs)
-    if not gdf.empty:
-        figures = special_figures(user=user, ids=[int(i) for i in gdf["id"]])
-        for col in ("addresses", "households", "subjects", "area_m2"):
-            gdf[col] = [figures.get(int(i), {}).get(col) for i in gdf["id"]]
-    _, counts_by_grid = _incident_selectors()
-    if counts_by_grid and not gdf.empty:
-        counts = counts_by_grid(grid_ids=list(gdf["id"]))
-        gdf["incidents"] = [counts.get(i, {}).get("received") for i in gdf["id"]]
-        gdf["open_incidents"] = [counts.get(i, {}).get("open") for i in gdf["id"]]
+    """Special grids visible to the user (see special_grid_list) with their figures: addresses,
+    households, area (m²), and subjects and incidents (received, open) within the user's scope."""
+    gdf = grid_frame(special_grid_list(user=user))
+    if gdf.empty:
+        return gdf
+    ids = [int(i) for i in gdf["id"]]
+    figures = special_figures(user=user, ids=ids)
+    for col in ("addresses", "households", "subjects", "area_m2"):
+        gdf[col] = [figures.get(i, {}).get(col) for i in ids]
+    counts = _special_incident_counts(user=user, ids=ids)
+    if counts is not None:
+        gdf["incidents"] = [counts.get(i, {}).get("received", 0) for i in ids]
+        gdf["open_incidents"] = [counts.get(i, {}).get("open", 0) for i in ids]
     return gdf
 
 

@@ -224,3 +224,38 @@ def test_street_leaders_grid_map_draws_base_children_not_special_grids(client, l
 def test_grid_heads_hotspot_page_says_gi_needs_more_grids(client, head, leader):
     assert 'id="gi-few-grids"' in get(client, head, "/maps/hotspots/").content.decode()
     assert 'id="gi-few-grids"' not in get(client, leader, "/maps/hotspots/").content.decode()
+
+
+def test_grid_head_sees_special_grids_over_their_grid_with_only_their_cases(client, make_user, demo_grids):
+    demo = pytest.importorskip("layers.incidents.demo")
+    from layers.incidents.models import Incident
+    from layers.staff import demo as staff_demo
+    from maps import selectors
+
+    staff_demo.load()
+    demo.load()
+    district = next(g for g in demo_grids.values() if g.kind == "business_district")
+    inside = next(g for g in demo_grids.values() if g.kind == "base" and g.level == 4
+                  and g.geometry.relate_pattern(district.geometry, "T********")
+                  and Incident.objects.filter(grid=g, special_grids=district).exists())
+    outside = next(g for g in demo_grids.values() if g.kind == "base" and g.level == 4
+                   and not g.geometry.intersects(district.geometry))
+    head = make_user("maps-district-head", Role.GRID_HEAD, inside)
+    gdf = selectors.special_frame(user=head)
+    row = gdf[gdf["id"] == district.pk].iloc[0]
+    mine = Incident.objects.filter(grid=inside, special_grids=district)
+    assert row["incidents"] == mine.count() < Incident.objects.filter(special_grids=district).count()
+    html = get(client, head, "/maps/special/").content.decode()
+    assert f'data-grid="{district.pk}"' in html
+    far = make_user("maps-far-head", Role.GRID_HEAD, outside)
+    assert district.pk not in set(selectors.special_frame(user=far)["id"])
+
+
+def test_coverage_tooltip_flags_are_words_not_codes(client, leader):
+    from layers.addresses import demo as addresses_demo
+
+    addresses_demo.load()
+    html = get(client, leader, "/maps/coverage/?metric=households&level=4").content.decode()
+    flags = {f["properties"].get("flags") for f in _tooltip_features(html)} - {None, ""}
+    assert flags and not any("_" in f for f in flags), flags
+    assert any("户数" in f for f in flags)
