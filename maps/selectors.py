@@ -1,8 +1,8 @@
 """Reads for the map pages: grids as GeoDataFrames (GeoJSON built in SQL), coverage figures
 and incidents. The builders in maps/ stay free of the database; the views call these.
 
-The coverage figures and incident reads belong to the subjects and incidents layers; until a
-layer provides its selector, a smaller fallback from the tables that exist is used.
+The coverage figures and incident reads belong to the subjects and incidents layers; these
+functions shape them for the maps.
 """
 
 from __future__ import annotations
@@ -16,32 +16,19 @@ import pandas as pd
 import shapely
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers.grids.models import Grid, GridKind
+from layers.incidents.models import FINAL_STATUSES
+from layers.incidents.selectors import incident_counts_by_grid, incident_list
+from layers.subjects.selectors import coverage_list
 from layers.grids.selectors import grid_leaf_base_ids
 from layers.staff.selectors import grid_list_in_scope
 
 # Degrees; ~1 m at Shanghai. Enough to drop digitising noise at street zoom, not to move edges.
 DEFAULT_TOLERANCE = 0.00001
-
-
-def _coverage_selector():
-    try:
-        from layers.subjects.selectors import coverage_list
-    except ImportError:
-        return None
-    return coverage_list
-
-
-def _incident_selectors():
-    try:
-        from layers.incidents.selectors import incident_counts_by_grid, incident_list
-    except ImportError:
-        return None, None
-    return incident_list, incident_counts_by_grid
 
 
 @cache
@@ -82,36 +69,14 @@ def scope_levels(*, user) -> list[int]:
     return sorted(qs.order_by().values_list("level", flat=True).distinct())
 
 
-def _fallback_coverage(*, user, level: int) -> list[dict]:
-    # Households from addresses and staff from assignments, summed over each grid's subtree.
-    from layers.addresses.models import Address
-    from layers.staff.models import Assignment
-
-    grids = list(grid_list_in_scope(user=user).filter(kind=GridKind.BASE, level=level)
-                 .values("id", "code", "name", "path"))
-    rows = []
-    for g in grids:
-        hh = Address.objects.filter(grid__path__startswith=g["path"]).aggregate(n=Sum("households"))["n"] or 0
-        staff = (Assignment.objects.filter(active=True, grid__path__startswith=g["path"])
-                 .values("user").distinct().count())
-        rows.append({"grid_id": g["id"], "code": g["code"], "name": g["name"], "households": hh,
-                     "subjects": None, "staff": staff,
-                     "households_per_staff": round(hh / staff, 1) if staff else None,
-                     "visited_within_cadence": None, "open_incidents": None, "overdue_incidents": None,
-                     "flags": []})
-    return rows
-
-
 def coverage_rows(*, user, level: int) -> list[dict]:
     """Coverage figures per grid of `level` in the user's scope."""
-    coverage_list = _coverage_selector()
-    rows = coverage_list(user=user, level=level) if coverage_list else _fallback_coverage(user=user, level=level)
-    _, counts_by_grid = _incident_selectors()
-    # coverage_list already carries the incident figures; fill them only where a fallback left gaps.
+    rows = coverage_list(user=user, level=level)
+    # coverage_list carries open and overdue incidents; the average rating comes from incidents.
     missing = rows and ("average_rating" not in rows[0] or any(r.get("open_incidents") is None for r in rows))
-    if counts_by_grid and missing:
+    if missing:
         ids = [r["grid_id"] for r in rows]
-        counts = counts_by_grid(grid_ids=ids)
+        counts = incident_counts_by_grid(grid_ids=ids)
         for r in rows:
             c = counts.get(r["grid_id"], {})
             if r.get("open_incidents") is None:
@@ -167,14 +132,12 @@ def micro_grid_frame(*, user) -> gpd.GeoDataFrame:
     return grid_frame(scoped, tolerance=DEFAULT_TOLERANCE)
 
 
-def _special_subject_counts(*, user, ids: list[int]) -> dict[int, int] | None:
+def _special_subject_counts(*, user, ids: list[int]) -> dict[int, int]:
     """Subjects at addresses inside each special grid, counted within the user's scope only
-    (a special grid may reach past the user's micro-grids). None without a subjects layer."""
-    try:
-        from layers.subjects.models import Subject
-    except ImportError:
-        return None
+    (a special grid may reach past the user's micro-grids)."""
     from django.db.models import Count
+
+    from layers.subjects.models import Subject
 
     from layers.staff.selectors import scope_q
     qs = (Subject.objects.filter(scope_q(user=user, field="grid"), address__special_links__grid_id__in=ids)
@@ -193,7 +156,7 @@ def special_figures(*, user, ids: list[int]) -> dict[int, dict]:
                for gid, a, h, area in cur.fetchall()}
     subjects = _special_subject_counts(user=user, ids=ids)
     for gid, row in out.items():
-        row["subjects"] = subjects.get(gid, 0) if subjects is not None else None
+        row["subjects"] = subjects.get(gid, 0)
     return out
 
 
@@ -215,14 +178,10 @@ def special_grid_list(*, user) -> QuerySet[Grid]:
     return qs.filter(q)
 
 
-def _special_incident_counts(*, user, ids: list[int]) -> dict[int, dict] | None:
+def _special_incident_counts(*, user, ids: list[int]) -> dict[int, dict]:
     """Cases each special grid holds, among those the user may see: {id: {received, open}}."""
-    incident_list, _ = _incident_selectors()
-    if incident_list is None:
-        return None
     from django.db.models import Count, Q
 
-    from layers.incidents.models import FINAL_STATUSES
     rows = (incident_list(user=user).filter(special_grids__in=ids).order_by()
             .values_list("special_grids")
             .annotate(received=Count("id", distinct=True),
@@ -241,9 +200,8 @@ def special_frame(*, user) -> gpd.GeoDataFrame:
     for col in ("addresses", "households", "subjects", "area_m2"):
         gdf[col] = [figures.get(i, {}).get(col) for i in ids]
     counts = _special_incident_counts(user=user, ids=ids)
-    if counts is not None:
-        gdf["incidents"] = [counts.get(i, {}).get("received", 0) for i in ids]
-        gdf["open_incidents"] = [counts.get(i, {}).get("open", 0) for i in ids]
+    gdf["incidents"] = [counts.get(i, {}).get("received", 0) for i in ids]
+    gdf["open_incidents"] = [counts.get(i, {}).get("open", 0) for i in ids]
     return gdf
 
 
@@ -266,12 +224,9 @@ def incident_frame(*, user, since: dt.datetime | None = None, until: dt.datetime
     """Incident points in the user's scope (id, status, overdue, class, reported_at, grid_id).
 
     `open_or_since`: every case not closed or rejected, plus the others reported since then."""
-    incident_list, _ = _incident_selectors()
     crs = f"EPSG:{settings.GEOGRID_SRID}"
     cols = ["id", "status", "status_label", "overdue", "incident_class", "incident_class_label", "title",
             "reported_at", "grid_id", "geometry"]
-    if incident_list is None:
-        return gpd.GeoDataFrame(columns=cols, geometry="geometry", crs=crs)
     kwargs = {"user": user, "since": since, "incident_class": incident_class or None}
     if until is not None:
         kwargs["until"] = until
@@ -281,7 +236,6 @@ def incident_frame(*, user, since: dt.datetime | None = None, until: dt.datetime
     if open_or_since is not None:
         from django.db.models import Q
 
-        from layers.incidents.models import FINAL_STATUSES
         qs = qs.filter(~Q(status__in=FINAL_STATUSES) | Q(reported_at__gte=open_or_since))
     recs = []
     for inc in qs:
@@ -305,16 +259,13 @@ def _shape(geom):
 def incident_counts(*, grid_ids: list[int], since: dt.datetime | None = None, until: dt.datetime | None = None,
                     incident_class: str | None = None, user=None) -> dict[int, int]:
     """Incidents received per micro-grid in the period (optionally of one class)."""
-    incident_list, counts_by_grid = _incident_selectors()
-    if incident_list is None:
-        return {i: 0 for i in grid_ids}
     if incident_class:
         from django.db.models import Count
         qs = incident_list(user=user, since=since, until=until,
                            incident_class=incident_class).filter(grid_id__in=grid_ids)
         got = dict(qs.order_by().values_list("grid_id").annotate(n=Count("id")).values_list("grid_id", "n"))
         return {i: got.get(i, 0) for i in grid_ids}
-    counts = counts_by_grid(grid_ids=grid_ids, since=since, until=until)
+    counts = incident_counts_by_grid(grid_ids=grid_ids, since=since, until=until)
     return {i: counts.get(i, {}).get("received", 0) for i in grid_ids}
 
 
