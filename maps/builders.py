@@ -51,7 +51,7 @@ def coverage_metrics() -> dict[str, Metric]:
         Metric("households_band", _("Households against the target band"), ""),
         Metric("households", _("Households"), "Blues"),
         Metric("households_per_staff", _("Households per staff member"), "Purples"),
-        Metric("visited_within_cadence", _("Visits within cadence"), "Greens"),
+        Metric("visited_within_cadence", _("Visits within cadence (%)"), "Greens"),
         Metric("open_incidents", _("Open incidents"), "YlOrRd"),
         Metric("overdue_incidents", _("Overdue incidents"), "YlOrRd"),
         Metric("average_rating", _("Average rating"), "Greens"),
@@ -167,7 +167,7 @@ def coverage_tooltip_fields() -> list[tuple[str, str]]:
     return [("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),
             ("subjects", _("Subjects")), ("staff", _("Staff")),
             ("households_per_staff", _("Households per staff member")),
-            ("visited_within_cadence", _("Visits within cadence")),
+            ("visited_within_cadence", _("Visits within cadence (%)")),
             ("open_incidents", _("Open incidents")), ("overdue_incidents", _("Overdue incidents")),
             ("average_rating", _("Average rating")), ("flags", _("Flags"))]
 

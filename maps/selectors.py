@@ -107,6 +107,10 @@ def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -
         figures = figures.drop(columns=[c for c in ("code", "name", "level", "parent_id", "parent",
                                                     "subjects_by_category", "household_band")
                                         if c in figures.columns])
+        if "visited_within_cadence" in figures:
+            # A share (0..1) in the API; people read percentages on a map.
+            figures["visited_within_cadence"] = (pd.to_numeric(figures["visited_within_cadence"], errors="coerce")
+                                                 * 100).round(0)
         if "flags" in figures:
             labels = coverage_flag_labels()
             figures["flags"] = figures["flags"].map(
