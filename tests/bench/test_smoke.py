@@ -21,7 +21,7 @@ def test_bench_small_prints_every_figure_with_agreement():
     for name in ("assign_bulk", "locate_http_single", "locate_http_batch"):
         line = lines[name]
         assert set(line) >= {"name", "value", "unit", "reference", "ratio"}
-        assert line["value"] > 0 and line["reference"] > 0
+        assert line["value"] > 0 and line["reference"] > 0, line
         assert abs(line["ratio"] - line["value"] / line["reference"]) < 0.01
     assert lines["assign_bulk_mismatches"]["value"] == 0
     assert lines["assign_bulk"]["mismatches"] == 0 and lines["assign_bulk"]["points"] == 20_000

@@ -1,12 +1,13 @@
 import datetime as dt
 
 import pytest
-from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from layers.addresses.models import Address
 from layers.addresses.selectors import address_list_gaps, address_locate
 from layers.addresses.services import address_create, addresses_assign_all
 from layers.core.crs import from_storage
+from layers.grids.models import Grid
 from layers.grids.selectors import grid_locate
 from layers.grids.services import grid_create, grid_update
 
@@ -69,6 +70,26 @@ def test_bulk_diff_reports_moves_by_grid_code(town):
     report = addresses_assign_all()
     assert {"from": town["east"].code, "to": town["west"].code, "count": 1} in report.moves
     assert addresses_assign_all().changed == 0
+
+
+def test_address_left_in_a_grid_that_no_longer_holds_it_becomes_a_gap_in_the_diff(town):
+    """The check after the writes: a grid changed behind the services' back (no hook) so that it
+    no longer covers an address, and no other grid does: the address is cleared, counted as a
+    gap and reported as a move to nowhere; the counts agree with the table."""
+    a = add("甲", 120.004, 30.005)
+    b = add("乙", 120.001, 30.005)
+    first = addresses_assign_all()
+    assert first.assigned == 2 and first.gap_count == 0
+    Grid.objects.filter(pk=town["west"].pk).update(geometry=MultiPolygon(box(120, 30, 120.003, 30.01), srid=4490),
+                                                  updated_at=dt.datetime.now(dt.timezone.utc))
+    report = addresses_assign_all()
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.grid_id is None and b.grid_id == town["west"].pk
+    assert {"from": town["west"].code, "to": None, "count": 1} in report.moves
+    assert report.changed == 1 and report.gap_count == 1 and {"id": a.pk, "full_text": "甲"} in report.gaps
+    assert (report.considered, report.assigned) == (Address.objects.count(), Address.objects.exclude(grid=None).count())
+    assert addresses_assign_all().updated == 0
 
 
 def test_gcj02_and_wgs84_of_the_same_place_land_in_the_same_grid(demo_grids):
