@@ -229,3 +229,30 @@ def test_impact_counts_subjects_and_open_incidents_that_move(demo_grids):
     impact = plan_impact(plan=plan)
     assert impact["moved"]["addresses"] == len(inside)
     assert impact["moved"]["subjects"] == 1 and impact["moved"]["incidents"] == 1
+
+
+def test_after_publish_the_point_answers_with_the_grid_of_each_date(demo_grids, client, make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    parent = demo_grids[AREA]
+    plan = plan_create(parent=parent)
+    pg = plan.grids.order_by("pk").first()
+    old = pg.source_grid
+    plan_split(plan=plan, grid=pg.pk, line=crossing_line(pg, short_m=2.0))
+    created = plan_publish(plan=plan)["created"]
+    point = Grid.objects.get(pk=created[0]["id"]).geometry.point_on_surface
+    client.force_login(make_user("history-reader"))
+    today = timezone.localdate()
+
+    def grid_on(day):
+        resp = client.get("/api/locate/", {"lon": point.x, "lat": point.y, "date": day.isoformat()})
+        assert resp.status_code == 200, resp.content
+        return resp.json()["grid"]["code"]
+
+    assert grid_on(today - dt.timedelta(days=1)) == old.code
+    assert grid_on(today) == created[0]["code"]
+    assert client.get("/api/locate/", {"lon": point.x, "lat": point.y}).json()["grid"]["code"] == created[0]["code"]
+    # Before the demo street existed no grid held the point.
+    assert client.get("/api/locate/", {"lon": point.x, "lat": point.y, "date": "2020-01-01"}).status_code == 404
