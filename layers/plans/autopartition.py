@@ -6,20 +6,28 @@ cells on that side; cells are the parent clipped by the cut lines, so they tile 
 exactly, are contiguous when the parent is convex-ish, and compact (cuts alternate axes).
 spopt max-p / ReCom would follow roads better but are not installed; the report says for
 each cell how far it is from the target, its Polsby-Popper compactness, and why a cell
-cannot be within the band when that is so."""
+cannot be within the band when that is so.
+
+With guide lines (roads, rivers, walls), the parent's boundary and the lines are noded and
+polygonised into faces (blocks); adjacent faces are merged, smallest first, into children of
+about the target, so cuts run along the lines wherever the households allow. A face holding
+more households than the band allows is cut further by the weighted bisection above."""
+import json
 import math
 
 import shapely
+import shapely.ops
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 from pyproj import Geod
 
+from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import order_west_east_north_south
 
 from .models import Plan
-from .services import _geos, _polygonal, _shp, plan_replace_grids
+from .services import _geos, _metres_to_degrees, _polygonal, _shp, plan_replace_grids
 
 _GEOD = Geod(ellps="GRS80")
 
@@ -83,8 +91,216 @@ def _bisect(region, points, k: int, out: list) -> None:
     _bisect(b, pb, k - k1, out)
 
 
+# --- guide lines -------------------------------------------------------------------------
+
+# A guide line ending this close (m) to the parent's edge or another line is joined to it: a
+# road drawn 3 m short of the crossing road would otherwise cut nothing.
+LINE_JOIN_M = 15.0
+# A child's edge this close (m) to a guide line counts as following it.
+LINE_ON_M = 1.0
+
+
+def _line_parts(geom: dict, crs: str) -> list:
+    kind = geom.get("type") if isinstance(geom, dict) else None
+    if kind == "Feature":
+        return _line_parts(geom.get("geometry") or {}, crs)
+    if kind == "FeatureCollection":
+        return [part for f in geom.get("features") or [] for part in _line_parts(f, crs)]
+    if kind == "GeometryCollection":
+        return [part for g in geom.get("geometries") or [] for part in _line_parts(g, crs)]
+    if kind == "LineString":
+        rings = [geom["coordinates"]]
+    elif kind == "MultiLineString":
+        rings = geom["coordinates"]
+    elif kind == "Polygon":  # a wall or a fence drawn as an area: its outline guides the cut
+        rings = geom["coordinates"]
+    elif kind == "MultiPolygon":
+        rings = [r for poly in geom["coordinates"] for r in poly]
+    else:
+        raise ValueError(_("%(kind)s is not a line") % {"kind": kind})
+    out = []
+    for ring in rings:
+        coords = [to_storage(c[0], c[1], crs) for c in ring]
+        line = shapely.LineString(coords) if len(coords) >= 2 else None
+        if line is None or line.length == 0:
+            raise ValueError(_("a line needs at least two distinct points"))
+        out.append(line)
+    return out
+
+
+def lines_from(lines, crs: str = "wgs84") -> shapely.Geometry:
+    """Guide lines from GeoJSON (LineString, MultiLineString, Feature or FeatureCollection of
+    lines, in lon/lat of `crs`) as one shapely MultiLineString in the storage datum."""
+    try:
+        if isinstance(lines, str):
+            lines = json.loads(lines)
+        parts = _line_parts(lines, crs)
+    except RuleViolation:
+        raise
+    except Exception as exc:
+        raise RuleViolation("lines_unreadable", _("The guide lines cannot be read: %(err)s") % {"err": exc})
+    if not parts:
+        raise RuleViolation("lines_unreadable", _("The guide lines hold no line"))
+    return shapely.MultiLineString(parts)
+
+
+def _joined(guides, parent) -> list:
+    """Each line plus a short connector from every loose end to the nearest other line or the
+    parent's edge, when that is within LINE_JOIN_M."""
+    parts = list(shapely.get_parts(guides))
+    edge = parent.boundary
+    lat = parent.centroid.y
+    near = _metres_to_degrees(LINE_JOIN_M, lat)
+    out = list(parts)
+    for i, line in enumerate(parts):
+        others = shapely.union_all([edge] + [p for j, p in enumerate(parts) if j != i])
+        for end in (shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])):
+            if not parent.covers(end):
+                continue
+            d = others.distance(end)
+            if 0 < d <= near:
+                (tx, ty), (ex, ey) = shapely.ops.nearest_points(others, end)[0].coords[0], end.coords[0]
+                # A little beyond the nearest point, so the connector crosses what it joins
+                # rather than ending a rounding error short of it.
+                f = 1 + _metres_to_degrees(0.5, lat) / d
+                out.append(shapely.LineString([(ex, ey), (ex + (tx - ex) * f, ey + (ty - ey) * f)]))
+    return out
+
+
+def _faces(parent, guides) -> list:
+    """The parent cut by the guide lines into faces that tile it."""
+    # Clip to a slightly larger parent: a line clipped exactly at the edge ends a hair off it
+    # (the intersection point is rounded) and would be a dangle that polygonize ignores; one
+    # that crosses the edge is noded with it.
+    around = parent.buffer(_metres_to_degrees(1.0, parent.centroid.y))
+    inside = [shapely.intersection(line, around) for line in _joined(guides, parent)]
+    net = shapely.union_all([parent.boundary] + [g for g in inside if not g.is_empty])
+    faces = [f for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(net)))
+             if parent.covers(f.representative_point())]
+    return faces or [parent]
+
+
+def _share_on_lines(region, parent, guides):
+    """Share (0..1) of the child's edge inside the parent that runs along a guide line; None
+    when the child has no inner edge (it is the whole parent)."""
+    lat = parent.centroid.y
+    tol = _metres_to_degrees(LINE_ON_M, lat)
+    inner = shapely.difference(region.boundary, parent.boundary.buffer(tol))
+    inner_m = _GEOD.geometry_length(inner) if not inner.is_empty else 0.0
+    if inner_m <= 0:
+        return None
+    on = shapely.intersection(inner, guides.buffer(tol))
+    return round(min(1.0, _GEOD.geometry_length(on) / inner_m) if not on.is_empty else 0.0, 3)
+
+
+def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: dict) -> dict:
+    """Fill `cells` with (region, points) from the faces of the guide lines, merged smallest
+    first into children of about the target; `notes` explains children that stay out of band."""
+    faces = _faces(parent, guides)
+    tree = shapely.STRtree(faces)
+    geoms = shapely.points([(p[0], p[1]) for p in points]) if points else []
+    owner = [-1] * len(points)
+    if points:
+        pi, fi = tree.query(geoms, predicate="covered_by")
+        for a, b in zip(pi.tolist(), fi.tolist()):
+            if owner[a] < 0:
+                owner[a] = b
+        lost = [i for i, o in enumerate(owner) if o < 0]
+        if lost:  # float noise on an edge: the nearest face holds it
+            _pi, near = tree.query_nearest(geoms[lost], return_distance=False, all_matches=False)
+            for a, b in zip(lost, near.tolist()):
+                owner[a] = b
+    face_points = [[] for _f in faces]
+    for p, o in zip(points, owner):
+        face_points[o].append(p)
+    # Units: faces, and the bisected pieces of faces too large for the band.
+    units, split_faces, unit_note = [], 0, []
+    for face, pts in zip(faces, face_points):
+        hh = sum(p[2] for p in pts)
+        if hh > hi and len(pts) > 1:
+            split_faces += 1
+            pieces: list = []
+            _bisect(face, pts, max(2, round(hh / target)), pieces)
+            for region, sub in pieces:
+                if not region.is_empty:
+                    units.append((region, sub))
+                    unit_note.append(_("the block between the given lines holds %(n)d households, more than the "
+                                       "band allows, so it was cut across by weighted bisection") % {"n": hh})
+        else:
+            units.append((face, pts))
+            unit_note.append("")
+    # Adjacency: the length of the edge two units share (a hair of tolerance for the cuts).
+    eps = _metres_to_degrees(0.001, parent.centroid.y)
+    utree = shapely.STRtree([u[0] for u in units])
+    adj: dict[int, dict[int, float]] = {i: {} for i in range(len(units))}
+    for i, (shape, _pts) in enumerate(units):
+        grown = shape.buffer(eps)
+        for j in utree.query(grown).tolist():
+            if j <= i:
+                continue
+            shared = shapely.intersection(units[j][0].boundary, grown).length
+            if shared > eps * 10:
+                adj[i][j] = adj[j][i] = shared
+    groups = {i: {"units": [i], "hh": sum(p[2] for p in units[i][1]), "area": units[i][0].area}
+              for i in range(len(units))}
+    stuck: set[int] = set()
+    merges = 0
+    while True:
+        cands = [g for g, v in groups.items() if v["hh"] < lo and g not in stuck]
+        if not cands:
+            break
+        a = min(cands, key=lambda g: (groups[g]["hh"], groups[g]["area"]))
+        if not adj[a]:
+            stuck.add(a)
+            continue
+
+        def score(b):
+            m = groups[a]["hh"] + groups[b]["hh"]
+            rank = 0 if lo <= m <= hi else (1 if m < lo else 2)
+            # Deviations within 5% of the target are alike; the longer shared edge then wins
+            # (more compact children).
+            return rank, round(abs(m - target) / max(target * 0.05, 1)), -adj[a][b]
+        b = min(adj[a], key=score)
+        merged = groups[a]["hh"] + groups[b]["hh"]
+        if merged > hi and groups[a]["hh"] > 0 and merged - hi >= lo - groups[a]["hh"]:
+            stuck.add(a)  # every merge would put a child further out of the band than a is now
+            continue
+        # Merge a into b.
+        groups[b]["units"] += groups[a]["units"]
+        groups[b]["hh"] = merged
+        groups[b]["area"] += groups[a]["area"]
+        for n, length in adj.pop(a).items():
+            adj[n].pop(a, None)
+            if n != b:
+                adj[b][n] = adj[b].get(n, 0.0) + length
+                adj[n][b] = adj[n].get(b, 0.0) + length
+        del groups[a]
+        stuck.discard(b)
+        merges += 1
+    for g, v in groups.items():
+        region = shapely.union_all([units[u][0] for u in v["units"]])
+        pts = [p for u in v["units"] for p in units[u][1]]
+        note = next((unit_note[u] for u in v["units"] if unit_note[u]), "")
+        if v["hh"] < lo:
+            if not adj.get(g):
+                note = _("the given lines enclose this block (%(n)d households) with no neighbour to merge "
+                         "it with") % {"n": v["hh"]}
+            else:
+                note = _("bounded by the given lines, this block has %(n)d households, and merging it with any "
+                         "neighbour would go further beyond the band's maximum") % {"n": v["hh"]}
+        elif v["hh"] > hi and not note and len(v["units"]) > 1:
+            note = _("merged with a neighbour because alone it was further below the band than together "
+                     "they are above it")
+        if note:
+            notes[len(cells)] = note
+        cells.append((region, pts))
+    return {"given": len(shapely.get_parts(guides)), "faces": len(faces), "split_faces": split_faces,
+            "merges": merges}
+
+
 def autopartition_propose(*, plan: Plan, target_households: int | None = None,
-                          band: tuple[int, int] | list | None = None) -> tuple[list[dict], dict]:
+                          band: tuple[int, int] | list | None = None, lines=None,
+                          crs: str = "wgs84") -> tuple[list[dict], dict]:
     """Cells (name, geometry, report) for the plan's parent; nothing is stored."""
     level_band = settings.GEOGRID_HOUSEHOLD_BAND.get(plan.level)
     try:
@@ -109,8 +325,14 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
     # Too many cells for one parent's 3-digit code sequence would fail at publish.
     k = min(k, 500)
     parent = _shp(plan.parent.geometry)
+    guides = lines_from(lines, crs) if lines else None
     cells: list = []
-    _bisect(parent, points, k, cells)
+    notes: dict[int, str] = {}
+    line_stats = None
+    if guides is None:
+        _bisect(parent, points, k, cells)
+    else:
+        line_stats = _faces_merged(parent, guides, points, target, lo, hi, cells, notes)
     order = order_west_east_north_south([_geos(c[0]) for c in cells])
     out, report = [], []
     for n, i in enumerate(order, start=1):
@@ -119,7 +341,9 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
         name = _("%(parent)s auto %(n)d") % {"parent": plan.parent.name, "n": n}
         parts = len(shapely.get_parts(region))
         why = ""
-        if not lo <= hh <= hi:
+        if not lo <= hh <= hi and notes.get(i) and total >= lo:
+            why = notes[i]
+        elif not lo <= hh <= hi:
             biggest = max((p[2] for p in pts), default=0)
             if biggest > hi:
                 why = _("one address alone has %(n)d households, more than the band allows") % {"n": biggest}
@@ -133,17 +357,24 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
         entry = {"name": name, "households": hh, "addresses": len(pts), "target": target, "band": [lo, hi],
                  "deviation": round((hh - target) / target, 3), "in_band": lo <= hh <= hi,
                  "compactness": round(polsby_popper(region), 3), "parts": parts, "explanation": why}
+        if guides is not None:
+            entry["on_lines"] = _share_on_lines(region, parent, guides)
         report.append(entry)
         out.append({"name": name, "geometry": region, "use": "residential"})
     summary = {"cells": len(out), "target": target, "band": [lo, hi], "total_households": total,
                "in_band": sum(1 for r in report if r["in_band"]), "grids": report,
                "method": "weighted recursive bisection"}
+    if guides is not None:
+        summary["method"] = "faces of the given lines merged to the target, weighted bisection inside too large faces"
+        summary["lines"] = line_stats
     return out, summary
 
 
-def plan_autopartition(*, plan: Plan, user=None, target_households=None, band=None) -> dict:
+def plan_autopartition(*, plan: Plan, user=None, target_households=None, band=None, lines=None,
+                       crs: str = "wgs84") -> dict:
     """Replace the plan's grids with a proposal (one undoable edit) and report on it."""
-    shapes, summary = autopartition_propose(plan=plan, target_households=target_households, band=band)
+    shapes, summary = autopartition_propose(plan=plan, target_households=target_households, band=band,
+                                            lines=lines, crs=crs)
     grids = plan_replace_grids(plan=plan, shapes=shapes, user=user, action="autopartition")
     for entry, g in zip(summary["grids"], grids):
         entry["id"] = g.pk

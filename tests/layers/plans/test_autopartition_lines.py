@@ -1,0 +1,195 @@
+"""Auto-partition along given lines (roads, rivers, walls): children are unions of the faces
+the lines cut the parent into, so their shared edges run along the lines."""
+import itertools
+import random
+
+import pytest
+import shapely
+from django.contrib.gis.geos import Point
+from rest_framework.test import APIClient
+
+from layers.addresses.models import Address
+from layers.grids.geometry import geodesic_area_m2
+from layers.grids.selectors import grid_locate
+from layers.plans.autopartition import plan_autopartition
+from layers.plans.services import plan_create, plan_validate
+
+from .test_services import AREA, shp
+
+pytestmark = pytest.mark.django_db
+M = 1 / 111_320.0  # about a metre in degrees (a little less in longitude here)
+
+
+def roads_through_centre(parent, xs=None, ys=None):
+    """Straight north-south roads at the given longitudes and east-west roads at the given
+    latitudes (default: one of each through the centre), reaching beyond the parent."""
+    poly = shp(parent.geometry)
+    minx, miny, maxx, maxy = poly.bounds
+    c = poly.centroid
+    xs = [c.x] if xs is None else xs
+    ys = [c.y] if ys is None else ys
+    lines = [[[x, miny - 0.001], [x, maxy + 0.001]] for x in xs] + [[[minx - 0.001, y], [maxx + 0.001, y]] for y in ys]
+    return poly, {"type": "MultiLineString", "coordinates": lines}
+
+
+def fill(face, households, seed, per=10):
+    """Addresses of `per` households each inside `face`, kept 3 m off its edges, totalling
+    `households` (a multiple of `per`)."""
+    rnd = random.Random(seed)
+    inner = face.buffer(-3 * M)
+    minx, miny, maxx, maxy = inner.bounds
+    made = 0
+    while made < households:
+        x, y = rnd.uniform(minx, maxx), rnd.uniform(miny, maxy)
+        if not inner.contains(shapely.Point(x, y)):
+            continue
+        loc = grid_locate(lon=x, lat=y)
+        Address.objects.create(full_text=f"测试路{seed}-{made}号", households=per, geometry=Point(x, y, srid=4490),
+                               grid_id=loc.grid["id"] if loc else None)
+        made += per
+
+
+def cells_of(poly, xs, ys):
+    """The parent cut by the vertical lines xs and horizontal lines ys (as the roads do)."""
+    minx, miny, maxx, maxy = poly.bounds
+    bx = [minx - 1] + sorted(xs) + [maxx + 1]
+    by = [miny - 1] + sorted(ys) + [maxy + 1]
+    return [poly.intersection(shapely.box(bx[i], by[j], bx[i + 1], by[j + 1]))
+            for i in range(len(bx) - 1) for j in range(len(by) - 1)]
+
+
+def assert_partition(plan, poly, roads, n):
+    children = [shp(g.geometry) for g in plan.grids.all()]
+    assert len(children) == n
+    for c in children:
+        assert len(shapely.get_parts(c)) == 1  # contiguous: one polygon each
+    union = shapely.union_all(children)
+    assert geodesic_area_m2(union) == pytest.approx(geodesic_area_m2(poly), rel=1e-4)
+    assert geodesic_area_m2(shapely.symmetric_difference(union, poly)) < geodesic_area_m2(poly) * 1e-4
+    near_road = roads.buffer(0.5 * M)
+    shared_total = 0.0
+    for a, b in itertools.combinations(children, 2):
+        shared = shapely.intersection(a.boundary, b.buffer(0.01 * M))
+        if shared.length < M:
+            continue
+        shared_total += shared.length
+        off = shapely.difference(shared, near_road)
+        assert off.length < 0.5 * M, f"{off.length / M:.2f} m of a shared edge is off the roads"
+    assert shared_total > 0
+    assert [p for p in plan_validate(plan=plan) if p["severity"] == "error"] == []
+    return children
+
+
+def test_two_crossing_roads_give_four_quadrant_children_cut_along_the_roads(demo_grids):
+    parent = demo_grids[AREA]
+    poly, lines = roads_through_centre(parent)
+    quadrants = cells_of(poly, [poly.centroid.x], [poly.centroid.y])
+    for i, q in enumerate(quadrants):
+        fill(q, 250, seed=i)
+    plan = plan_create(parent=parent)
+    report = plan_autopartition(plan=plan, target_households=250, lines=lines)
+    roads = shapely.MultiLineString(lines["coordinates"])
+    assert_partition(plan, poly, roads, 4)
+    assert report["total_households"] == 1000 and report["in_band"] == 4
+    assert report["lines"]["faces"] == 4 and report["lines"]["split_faces"] == 0
+    for g in report["grids"]:
+        assert g["households"] == 250 and g["addresses"] == 25 and g["in_band"] and g["deviation"] == 0
+        assert g["on_lines"] == pytest.approx(1.0, abs=0.01)
+        assert 0 < g["compactness"] <= 1
+
+
+def test_small_blocks_are_merged_along_roads_into_children_of_about_the_target(demo_grids):
+    parent = demo_grids[AREA]
+    poly = shp(parent.geometry)
+    minx, miny, maxx, maxy = poly.bounds
+    xs = [minx + (maxx - minx) * f for f in (0.25, 0.5, 0.75)]
+    ys = [poly.centroid.y]
+    _, lines = roads_through_centre(parent, xs=xs, ys=ys)
+    blocks = [b for b in cells_of(poly, xs, ys) if not b.is_empty]
+    assert len(blocks) == 8
+    for i, b in enumerate(blocks):
+        fill(b, 120, seed=10 + i)  # two blocks make a child of about 250
+    plan = plan_create(parent=parent)
+    report = plan_autopartition(plan=plan, target_households=250, lines=lines)
+    roads = shapely.MultiLineString(lines["coordinates"])
+    assert_partition(plan, poly, roads, 4)
+    assert report["lines"]["faces"] == 8 and report["lines"]["merges"] == 4
+    assert [g["households"] for g in report["grids"]] == [240] * 4
+    assert all(g["in_band"] for g in report["grids"])
+    # A merged child's inner edges include the road between its own blocks' neighbours, all on roads.
+    assert all(g["on_lines"] == pytest.approx(1.0, abs=0.01) for g in report["grids"])
+
+
+def test_a_block_too_big_for_the_band_is_cut_across_and_says_why(demo_grids):
+    parent = demo_grids[AREA]
+    poly, lines = roads_through_centre(parent, ys=[])  # one north-south road: two halves
+    west, east = cells_of(poly, [poly.centroid.x], [])
+    fill(west, 250, seed=30)
+    fill(east, 500, seed=31)
+    plan = plan_create(parent=parent)
+    report = plan_autopartition(plan=plan, target_households=250, lines=lines)
+    assert report["lines"]["split_faces"] == 1
+    assert report["cells"] == 3 and report["total_households"] == 750
+    children = [shp(g.geometry) for g in plan.grids.all()]
+    union = shapely.union_all(children)
+    assert geodesic_area_m2(shapely.symmetric_difference(union, poly)) < geodesic_area_m2(poly) * 1e-4
+    west_child = [g for g in report["grids"] if g["on_lines"] == pytest.approx(1.0, abs=0.01)]
+    assert [g["households"] for g in west_child] == [250]
+    for g in report["grids"]:
+        assert g["in_band"] or g["explanation"], g
+
+
+def test_a_road_drawn_short_of_the_edge_is_joined_to_it_and_still_cuts(demo_grids):
+    parent = demo_grids[AREA]
+    poly = shp(parent.geometry)
+    c = poly.centroid
+    # The north-south line through the centre, stopping 5 m inside the parent at both ends.
+    inside = shapely.LineString([(c.x, poly.bounds[1] - 1), (c.x, poly.bounds[3] + 1)]).intersection(poly)
+    inside = max(shapely.get_parts(inside), key=lambda p: p.length)
+    (x0, y0), (x1, y1) = inside.coords[0], inside.coords[-1]
+    lo, hi = sorted([y0, y1])
+    line = {"type": "Feature", "properties": {"name": "中路"},
+            "geometry": {"type": "LineString", "coordinates": [[x0, lo + 5 * M], [x1, hi - 5 * M]]}}
+    west, east = cells_of(poly, [c.x], [])
+    fill(west, 250, seed=40)
+    fill(east, 250, seed=41)
+    plan = plan_create(parent=parent)
+    report = plan_autopartition(plan=plan, target_households=250,
+                                lines={"type": "FeatureCollection", "features": [line]})
+    assert report["lines"]["faces"] == 2
+    assert sorted(g["households"] for g in report["grids"]) == [250, 250]
+
+
+def test_without_lines_the_weighted_bisection_is_unchanged(demo_grids):
+    parent = demo_grids[AREA]
+    poly = shp(parent.geometry)
+    for i, q in enumerate(cells_of(poly, [poly.centroid.x], [poly.centroid.y])):
+        fill(q, 250, seed=50 + i)
+    plan = plan_create(parent=parent)
+    report = plan_autopartition(plan=plan, target_households=250)
+    assert report["method"] == "weighted recursive bisection"
+    assert "lines" not in report and all("on_lines" not in g for g in report["grids"])
+    assert report["cells"] == 4 and report["total_households"] == 1000
+
+
+def test_api_takes_lines_and_refuses_what_is_not_a_line(demo_grids, make_user):
+    client = APIClient()
+    client.force_authenticate(make_user("规划员", role="planner", grid=demo_grids["310106013000"]))
+    parent = demo_grids[AREA]
+    poly, lines = roads_through_centre(parent)
+    for i, q in enumerate(cells_of(poly, [poly.centroid.x], [poly.centroid.y])):
+        fill(q, 250, seed=60 + i)
+    pid = client.post("/api/plans/", {"parent": parent.pk}, format="json").json()["plan"]["id"]
+    r = client.post(f"/api/plans/{pid}/autopartition/", {"target_households": 250, "lines": lines}, format="json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert len(body["features"]) == 4 and body["autopartition"]["in_band"] == 4
+    assert all(g["on_lines"] > 0.99 for g in body["autopartition"]["grids"])
+    r = client.post(f"/api/plans/{pid}/autopartition/",
+                    {"target_households": 250, "lines": {"type": "Point", "coordinates": [121.44, 31.22]}},
+                    format="json")
+    assert r.status_code == 400 and r.json()["rule"] == "lines_unreadable"
+    r = client.post(f"/api/plans/{pid}/autopartition/",
+                    {"target_households": 250, "lines": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}},
+                    format="json")
+    assert r.status_code == 400
