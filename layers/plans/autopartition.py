@@ -152,11 +152,16 @@ def _joined(guides, parent) -> list:
     lat = parent.centroid.y
     near = _metres_to_degrees(LINE_JOIN_M, lat)
     out = list(parts)
+    pool = parts + [edge]
+    tree = shapely.STRtree(pool)
     for i, line in enumerate(parts):
-        others = shapely.union_all([edge] + [p for j, p in enumerate(parts) if j != i])
         for end in (shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])):
             if not parent.covers(end):
                 continue
+            close = [pool[j] for j in tree.query(end.buffer(near)).tolist() if j != i]
+            if not close:
+                continue
+            others = shapely.union_all(close)
             d = others.distance(end)
             if 0 < d <= near:
                 (tx, ty), (ex, ey) = shapely.ops.nearest_points(others, end)[0].coords[0], end.coords[0]
@@ -193,9 +198,10 @@ def _share_on_lines(region, parent, guides):
     return round(min(1.0, _GEOD.geometry_length(on) / inner_m) if not on.is_empty else 0.0, 3)
 
 
-def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: dict) -> dict:
+def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: dict, strict: bool = False) -> dict:
     """Fill `cells` with (region, points) from the faces of the guide lines, merged smallest
-    first into children of about the target; `notes` explains children that stay out of band."""
+    first into children of about the target; `notes` explains children that stay out of band.
+    Unless `strict`, a child still out of band is re-cut with a neighbour when both then fit."""
     faces = _faces(parent, guides)
     tree = shapely.STRtree(faces)
     geoms = shapely.points([(p[0], p[1]) for p in points]) if points else []
@@ -220,7 +226,7 @@ def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: di
         if hh > hi and len(pts) > 1:
             split_faces += 1
             pieces: list = []
-            _bisect(face, pts, max(2, round(hh / target)), pieces)
+            _bisect(face, pts, _k_for(hh, target, lo, hi) or max(2, round(hh / target)), pieces)
             for region, sub in pieces:
                 if not region.is_empty:
                     units.append((region, sub))
@@ -277,6 +283,7 @@ def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: di
         del groups[a]
         stuck.discard(b)
         merges += 1
+    final: dict[int, list] = {}
     for g, v in groups.items():
         region = shapely.union_all([units[u][0] for u in v["units"]])
         pts = [p for u in v["units"] for p in units[u][1]]
@@ -291,16 +298,69 @@ def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: di
         elif v["hh"] > hi and not note and len(v["units"]) > 1:
             note = _("merged with a neighbour because alone it was further below the band than together "
                      "they are above it")
+        final[len(final)] = [region, pts, note]
+    rebalanced = 0 if strict else _rebalance(final, target, lo, hi, eps)
+    for region, pts, note in final.values():
         if note:
             notes[len(cells)] = note
         cells.append((region, pts))
     return {"given": len(shapely.get_parts(guides)), "faces": len(faces), "split_faces": split_faces,
-            "merges": merges}
+            "merges": merges, "rebalanced": rebalanced}
+
+
+def _k_for(hh: int, target: float, lo: int, hi: int) -> int | None:
+    """How many cells of `hh` households are all within the band, closest to the target size;
+    None when no count is."""
+    first = max(1, math.ceil(hh / hi)) if hi > 0 else 1
+    last = math.floor(hh / lo) if lo > 0 else first
+    ks = range(first, last + 1)
+    return min(ks, key=lambda k: abs(hh / k - target)) if ks else None
+
+
+def _rebalance(final: dict, target: float, lo: int, hi: int, eps: float) -> int:
+    """Re-cut a child out of band together with a neighbour by weighted bisection when that
+    brings both within the band (the cut between them then leaves the lines). Returns how
+    many pairs were re-cut."""
+    done, tried = 0, set()
+    next_id = max(final, default=-1) + 1
+
+    def hh(cid):
+        return sum(p[2] for p in final[cid][1])
+    while True:
+        bad = [c for c in final if c not in tried and not lo <= hh(c) <= hi]
+        if not bad:
+            return done
+        a = max(bad, key=lambda c: max(lo - hh(c), hh(c) - hi))
+        tried.add(a)
+        ids = list(final)
+        tree = shapely.STRtree([final[c][0] for c in ids])
+        grown = final[a][0].buffer(eps)
+        shared = {}
+        for j in tree.query(grown).tolist():
+            b = ids[j]
+            if b != a:
+                length = shapely.intersection(final[b][0].boundary, grown).length
+                if length > eps * 10:
+                    shared[b] = length
+        for b in sorted(shared, key=lambda b: -shared[b]):
+            pts = final[a][1] + final[b][1]
+            k = _k_for(sum(p[2] for p in pts), target, lo, hi)
+            if k is None:
+                continue
+            pieces: list = []
+            _bisect(shapely.union_all([final[a][0], final[b][0]]), pts, k, pieces)
+            if all(len(shapely.get_parts(r)) == 1 and lo <= sum(p[2] for p in sub) <= hi for r, sub in pieces):
+                del final[a], final[b]
+                for r, sub in pieces:
+                    final[next_id] = [r, sub, ""]
+                    next_id += 1
+                done += 1
+                break
 
 
 def autopartition_propose(*, plan: Plan, target_households: int | None = None,
                           band: tuple[int, int] | list | None = None, lines=None,
-                          crs: str = "wgs84") -> tuple[list[dict], dict]:
+                          crs: str = "wgs84", strict_lines: bool = False) -> tuple[list[dict], dict]:
     """Cells (name, geometry, report) for the plan's parent; nothing is stored."""
     level_band = settings.GEOGRID_HOUSEHOLD_BAND.get(plan.level)
     try:
@@ -332,7 +392,7 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
     if guides is None:
         _bisect(parent, points, k, cells)
     else:
-        line_stats = _faces_merged(parent, guides, points, target, lo, hi, cells, notes)
+        line_stats = _faces_merged(parent, guides, points, target, lo, hi, cells, notes, strict=strict_lines)
     order = order_west_east_north_south([_geos(c[0]) for c in cells])
     out, report = [], []
     for n, i in enumerate(order, start=1):
@@ -371,10 +431,10 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
 
 
 def plan_autopartition(*, plan: Plan, user=None, target_households=None, band=None, lines=None,
-                       crs: str = "wgs84") -> dict:
+                       crs: str = "wgs84", strict_lines: bool = False) -> dict:
     """Replace the plan's grids with a proposal (one undoable edit) and report on it."""
     shapes, summary = autopartition_propose(plan=plan, target_households=target_households, band=band,
-                                            lines=lines, crs=crs)
+                                            lines=lines, crs=crs, strict_lines=strict_lines)
     grids = plan_replace_grids(plan=plan, shapes=shapes, user=user, action="autopartition")
     for entry, g in zip(summary["grids"], grids):
         entry["id"] = g.pk

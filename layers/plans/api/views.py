@@ -89,7 +89,8 @@ class PlanActionView(APIView):
             services.plan_discard(plan=plan, user=u)
         elif self.action == "autopartition":
             report = plan_autopartition(plan=plan, user=u, target_households=d.get("target_households"),
-                                        band=d.get("band"), lines=d.get("lines"), crs=crs)
+                                        band=d.get("band"), lines=d.get("lines"), crs=crs,
+                                        strict_lines=d.get("strict_lines") in (True, "true", "1", 1))
             out = plan_payload(Plan.objects.get(pk=plan.pk))
             out["autopartition"] = report
             return Response(out)

@@ -193,3 +193,24 @@ def test_api_takes_lines_and_refuses_what_is_not_a_line(demo_grids, make_user):
                     {"target_households": 250, "lines": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}},
                     format="json")
     assert r.status_code == 400
+
+
+def test_children_the_lines_leave_out_of_band_are_recut_with_a_neighbour_unless_strict(demo_grids):
+    parent = demo_grids[AREA]
+    poly, lines = roads_through_centre(parent, ys=[])
+    west, east = cells_of(poly, [poly.centroid.x], [])
+    fill(west, 150, seed=70)
+    fill(east, 350, seed=71)  # band 200-300: no cut along the road alone gives two children in band
+    plan = plan_create(parent=parent)
+    strict = plan_autopartition(plan=plan, target_households=250, lines=lines, strict_lines=True)
+    assert strict["lines"]["rebalanced"] == 0
+    out = [g for g in strict["grids"] if not g["in_band"]]
+    assert out and all(g["explanation"] for g in out)
+    report = plan_autopartition(plan=plan, target_households=250, lines=lines)
+    assert report["lines"]["rebalanced"] >= 1
+    assert report["in_band"] == report["cells"] == 2
+    assert sorted(g["households"] for g in report["grids"]) == [250, 250]
+    children = [shp(g.geometry) for g in plan.grids.all()]
+    assert all(len(shapely.get_parts(c)) == 1 for c in children)
+    union = shapely.union_all(children)
+    assert geodesic_area_m2(shapely.symmetric_difference(union, poly)) < geodesic_area_m2(poly) * 1e-4
