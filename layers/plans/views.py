@@ -26,6 +26,10 @@ def _strings() -> dict:
         "retire": _("to retire"), "selected": _("Selected"), "none": _("none"),
         "autopartition_done": _("Auto-partition: %s grids, %s within the band"),
         "gap": _("gap"), "overlap": _("overlap"),
+        "draw_guide": _("Draw a road, river or wall for the auto-partition to cut along; double-click or click the "
+                        "last point to finish"),
+        "guides": _("%s guide lines"),
+        "autopartition_lines": _("Auto-partition along %s guide lines: %s grids, %s within the band"),
     }
 
 

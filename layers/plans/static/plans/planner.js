@@ -11,6 +11,8 @@
   var parentLayer = L.geoJSON(null, { style: { color: "#333", weight: 3, fill: false, dashArray: "6 4" }, pmIgnore: true }).addTo(map);
   var gridLayer = L.featureGroup().addTo(map);
   var problemLayer = L.geoJSON(null, { style: { color: "#e00", weight: 2, fillOpacity: 0.5 }, pmIgnore: true }).addTo(map);
+  // Guide lines (roads, rivers, walls) stay on the page until cleared; auto-partition cuts along them.
+  var guideLayer = L.featureGroup().addTo(map);
   var state = { plan: null, selected: [], mode: null, layers: {} };
 
   function fmt(s) { var a = Array.prototype.slice.call(arguments, 1); return s.replace(/%s/g, function () { return a.shift(); }); }
@@ -154,7 +156,8 @@
   map.on("pm:create", function (e) {
     var geo = e.layer.toGeoJSON().geometry; map.removeLayer(e.layer);
     var mode = state.mode; state.mode = null;
-    if (mode === "split" || e.shape === "Line") { splitWithLine(geo).catch(function () {}); }
+    if (mode === "guide" && e.shape === "Line") { addGuide(geo); }
+    else if (mode === "split" || e.shape === "Line") { splitWithLine(geo).catch(function () {}); }
     else if (e.shape === "Polygon" || e.shape === "Rectangle") { drawGrid(geo).catch(function () {}); }
   });
 
@@ -177,11 +180,27 @@
     if (state.selected.length !== 1) { say(T.select_one, true); return; }
     act(api("PATCH", url("grids/" + state.selected[0]), { name: $("name").value, kind: $("kind").value })).catch(function () {});
   };
-  $("btn-auto").onclick = function () {
-    act(api("POST", url("autopartition"), { target_households: parseInt($("target").value, 10) })).then(function (d) {
-      say(fmt(T.autopartition_done, d.autopartition.cells, d.autopartition.in_band));
-    }).catch(function () {});
-  };
+  function guideLines() {
+    return guideLayer.getLayers().map(function (l) { return l.toGeoJSON(); });
+  }
+  function showGuides() { var n = guideLayer.getLayers().length; $("guide-count").textContent = n ? fmt(T.guides, n) : ""; }
+  function addGuide(geometry) {
+    L.geoJSON(geometry, { style: { color: "#c60", weight: 4, dashArray: "2 6" }, pmIgnore: true })
+      .eachLayer(function (l) { guideLayer.addLayer(l); });
+    showGuides();
+  }
+  function autopartition(target) {
+    var lines = guideLines(), body = { target_households: target };
+    if (lines.length) { body.lines = { type: "FeatureCollection", features: lines }; }
+    return act(api("POST", url("autopartition"), body)).then(function (d) {
+      var a = d.autopartition;
+      say(lines.length ? fmt(T.autopartition_lines, lines.length, a.cells, a.in_band) : fmt(T.autopartition_done, a.cells, a.in_band));
+      return d;
+    });
+  }
+  $("btn-auto").onclick = function () { autopartition(parseInt($("target").value, 10)).catch(function () {}); };
+  $("btn-guide").onclick = function () { state.mode = "guide"; say(T.draw_guide); map.pm.enableDraw("Line", { snappable: true }); };
+  $("btn-guide-clear").onclick = function () { guideLayer.clearLayers(); showGuides(); };
   $("btn-impact").onclick = function () { impact(); };
   $("btn-publish").onclick = function () { publish(false); };
   $("btn-discard").onclick = function () {
@@ -189,7 +208,8 @@
   };
 
   window.planner = { map: map, state: state, openPlan: openPlan, newPlan: newPlan, select: toggle, splitWithLine: splitWithLine,
-                     merge: merge, drawGrid: drawGrid, impact: impact, publish: publish, layers: function () { return state.layers; } };
+                     merge: merge, drawGrid: drawGrid, impact: impact, publish: publish, layers: function () { return state.layers; },
+                     addGuide: addGuide, guideLines: guideLines, autopartition: autopartition };
   loadPlans();
   say(T.select_parent);
 })();
