@@ -109,5 +109,9 @@ def chromium(live_server):
         browser = OfflineChromium(p, live_server)
         yield browser
         browser.browser.close()
+        # While Playwright runs, the ORM sees an async context and opens a connection of its
+        # own; close it here, in that context, or it outlives the test database.
+        from django.db import connections
+        connections.close_all()
     assert browser.blocked == [], f"non-local requests: {browser.blocked}"
     assert browser.errors == [], f"console errors: {browser.errors}"
