@@ -51,7 +51,8 @@ def test_gi_star_finds_the_planted_hot_and_cold_grids(demo_incidents):
                             "n": [counts[g.pk]["received"] for g in grids]},
                            geometry=[shapely.from_wkb(bytes(g.geometry.wkb)) for g in grids], crs=4490)
     w = Queen.from_dataframe(gdf, use_index=False)
-    gi = G_Local(gdf["n"].to_numpy(dtype=float), w, star=True, permutations=999, seed=12345)
+    # Binary weights, as maps.hotspots uses (esda row-standardises by default and warns for Gi*).
+    gi = G_Local(gdf["n"].to_numpy(dtype=float), w, transform="B", star=True, permutations=999, seed=12345)
     hot = gdf.index[gdf.code == demo.HOT_GRID_CODE][0]
     cold = gdf.index[gdf.code == demo.COLD_GRID_CODE][0]
     assert gi.Zs[hot] > 0 and gi.p_sim[hot] < 0.05, (gi.Zs[hot], gi.p_sim[hot])
