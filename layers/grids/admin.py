@@ -25,6 +25,8 @@ class GridAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.instance.pk:  # read-only on change: checked against the stored grid
+            data.setdefault("parent", self.instance.parent)
         # Check the tiling rules now, so a broken rule shows on the form, not as a server error.
         from .geometry import to_multipolygon
         from .services import grid_problems
@@ -64,6 +66,13 @@ class GridAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # grids are retired, never deleted
+
+    def get_readonly_fields(self, request, obj=None):
+        # A grid's place in the hierarchy and its code are fixed once issued; moving or
+        # renumbering grids is a planner's plan, not an admin edit.
+        if obj is not None:
+            return ["parent", "level", "code", "valid_from", "version"]
+        return ["version"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -153,3 +153,35 @@ def test_retiring_a_grid_fires_the_boundary_hooks(root):
     finally:
         hooks._hooks.remove(spy)
     assert seen and seen[0][0] == [a.pk] and seen[0][1].equals(a.geometry)
+
+
+def test_admin_change_form_keeps_hierarchy_and_code_read_only(client, demo_grids, make_user):
+    admin_user = make_user("grid-admin", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    grid = demo_grids["310106013001001"]
+    page = client.get(f"/admin/grids/grid/{grid.pk}/change/").content.decode()
+    assert 'name="code"' not in page and 'name="parent"' not in page and 'name="name"' in page
+
+
+def test_admin_saves_through_the_services_and_shows_broken_rules_on_the_form(demo_grids, make_user, rf):
+    from django.contrib.admin.sites import site
+
+    from layers.grids.admin import GridAdmin
+
+    grid = demo_grids["310106013001001"]
+    neighbour = demo_grids["310106013001002"]
+    model_admin = GridAdmin(Grid, site)
+    request = rf.post("/")
+    request.user = make_user("grid-admin-2", is_staff=True, is_superuser=True)
+    Form = model_admin.get_form(request, grid)
+    base = {"kind": grid.kind, "use": grid.use, "name": "改名后的微网格", "station": grid.station_id or "",
+            "geometry": grid.geometry.ewkt}
+    form = Form(data=base, instance=grid)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.instance, form, change=True)
+    grid.refresh_from_db()
+    assert grid.name == "改名后的微网格" and grid.version == 1  # unchanged boundary: no new version
+    # Taking the neighbour's boundary overlaps it: refused on the form, nothing saved.
+    form = Form(data={**base, "geometry": neighbour.geometry.ewkt}, instance=Grid.objects.get(pk=grid.pk))
+    assert not form.is_valid()
+    assert "overlaps_sibling" in str(form.errors["geometry"])
