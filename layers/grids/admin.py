@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.core.errors import RuleViolation
 
+from .geometry import to_multipolygon
 from .models import Grid, GridVersion, Station
-from .services import grid_create, grid_update
+from .services import grid_create, grid_problems, grid_update
 
 try:  # vendored OpenLayers widget (maps layer); a WKT text box otherwise, never a CDN
     from maps.widgets import OfflineMapWidget as MapWidget
@@ -28,8 +29,6 @@ class GridAdminForm(forms.ModelForm):
         if self.instance.pk:  # read-only on change: checked against the stored grid
             data.setdefault("parent", self.instance.parent)
         # Check the tiling rules now, so a broken rule shows on the form, not as a server error.
-        from .geometry import to_multipolygon
-        from .services import grid_problems
         geom = data.get("geometry")
         if geom is not None:
             try:

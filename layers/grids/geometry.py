@@ -4,7 +4,7 @@ import math
 
 import shapely
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.utils.translation import gettext as _
 from pyproj import Geod
 
@@ -103,6 +103,3 @@ def geodesic_area_m2(geom) -> float:
     if isinstance(geom, GEOSGeometry):
         geom = shapely.from_wkb(bytes(geom.wkb))
     return abs(_GEOD.geometry_area_perimeter(geom)[0])
-
-
-__all__ = ["to_multipolygon", "check_boundary", "order_west_east_north_south", "Polygon"]
