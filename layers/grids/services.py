@@ -1,7 +1,7 @@
 """Writes to grids. Every rule of the tiling is checked here, under a lock on the parent,
 inside the transaction that makes the change."""
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -41,7 +41,6 @@ class GridSpec:
     code: str | None = None
     station: Station | None = None
     use: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _ewkb(geom: GEOSGeometry) -> bytes:
@@ -164,12 +163,12 @@ def grids_create(*, parent: Grid | None, level: int, kind: str = GridKind.BASE, 
             geoms.append(None)
     if kind == GridKind.BASE:
         problems += _overlaps_within(specs, geoms)
-    seen = {}
+    seen = set()
     for i, spec in enumerate(specs):
         if spec.code and spec.code in seen:
             problems.append((i, spec.name, RuleViolation("code_duplicate", _("Code %(code)s appears twice in the batch")
                                                           % {"code": spec.code}, grids=[spec.code])))
-        seen[spec.code] = i
+        seen.add(spec.code)
     if problems:
         raise BatchRuleViolation(sorted(problems, key=lambda p: p[0]))
     auto = [i for i, s in enumerate(specs) if not s.code]
