@@ -19,7 +19,7 @@ demo: setup
 
 run: demo
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	@.venv/bin/gunicorn geogrid.wsgi -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile - --error-logfile -
+	@GUNICORN_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geogrid/gunicorn.conf.py geogrid.wsgi -b $(HOST):$(PORT) --access-logfile - --error-logfile -
 
 test: db
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules

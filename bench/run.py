@@ -188,6 +188,56 @@ def _wrk(url, *, cookie, seconds, connections, script) -> dict:
     return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "non2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
+def wait_ready(url: str, server, timeout: float = 300.0) -> None:
+    """Poll /healthz until the server answers 200 (the database is reached and the locate index
+    built): measurements start on a warm server, however slow the machine."""
+    import urllib.request
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
+
+
+def http_agreement(url: str, cookie: str, points) -> dict:
+    """Answers over HTTP against PostGIS for the same points (counted, not timed): the grid the
+    batch locate gives each point must be the lowest-code micro-grid covering it (single level
+    in the synthetic city), none in a gap."""
+    import urllib.request
+
+    import psycopg2
+
+    body = json.dumps({"crs": "wgs84", "points": points}).encode()
+    req = urllib.request.Request(url + "/api/locate/", data=body, method="POST",
+                                 headers={"Content-Type": "application/json", "Cookie": f"sessionid={cookie}"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        got = json.loads(r.read())
+    answers = got["results"] if isinstance(got, dict) else got
+    conn = psycopg2.connect(**_dsn())
+    with conn.cursor() as cur:
+        cur.execute("SELECT u.ord, min(g.code) FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS u(x, y, ord) "
+                    "JOIN grids_gridpiece p ON ST_Covers(p.geometry, ST_SetSRID(ST_MakePoint(u.x, u.y), 4490)) "
+                    "JOIN grids_grid g ON g.id = p.grid_id AND g.kind = 'base' AND g.valid_to IS NULL "
+                    "WHERE NOT EXISTS (SELECT 1 FROM grids_grid c WHERE c.parent_id = g.id AND c.kind = 'base' "
+                    "AND c.valid_to IS NULL) GROUP BY u.ord",
+                    ([p[0] for p in points], [p[1] for p in points]))
+        expected = {int(o) - 1: c for o, c in cur.fetchall()}
+    conn.close()
+    mismatches = 0
+    for i, a in enumerate(answers):
+        code = ((a or {}).get("grid") or {}).get("code") if isinstance(a, dict) else None
+        mismatches += code != expected.get(i)
+    return {"checked": len(points), "mismatches": mismatches}
+
+
 def bench_http(city, *, seconds: int) -> None:
     import random
 
@@ -199,15 +249,11 @@ def bench_http(city, *, seconds: int) -> None:
            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production"),
            "GEOGRID_FIELD_KEY": settings.GEOGRID_FIELD_KEY or "ZGVtby1rZXktZ2VvZ3JpZC1kZW1vLWtleS0zMmJ5dGU=",
            "SECURE_COOKIES": "0"}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "geogrid.wsgi", "-b", f"127.0.0.1:{port}",
-                               "-w", "2", "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "geogrid" / "gunicorn.conf.py"),
+                               "geogrid.wsgi", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+                              cwd=ROOT, env={**env, "GUNICORN_WORKERS": "2"}, start_new_session=True)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_ready(f"http://127.0.0.1:{port}/healthz", server)
         rng = random.Random(7)
         sample = [city.points[rng.randrange(len(city.points))] for _ in range(1000)]
         lua_points = ",".join(f"{{{x:.7f},{y:.7f}}}" for x, y in sample)
@@ -237,6 +283,9 @@ def bench_http(city, *, seconds: int) -> None:
              points_per_request=10_000, target=200_000,
              note="POST 10,000 neighbouring points, 2 clients; reference: raw PostGIS point-in-polygon of the same "
                   "points on 2 connections (grid ids only)")
+        agree = http_agreement(url, cookie, batch_points[:2000])
+        emit("locate_http_mismatches", agree["mismatches"], "points", 0, checked=agree["checked"],
+             note="batch locate over HTTP against PostGIS (lowest-code covering grid) for the same points")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)

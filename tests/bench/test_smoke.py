@@ -1,5 +1,8 @@
-"""The benchmark's smallest size runs end to end (its own database) and prints every figure."""
+"""The benchmark's smallest size runs end to end (its own database) and prints every figure,
+and the figures agree with an independent answer. How fast is the benchmark's to report, not a
+test's: nothing here depends on the machine's speed (the server is polled for readiness)."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -12,13 +15,18 @@ def test_bench_small_prints_every_figure_with_agreement():
     env = {**os.environ, "GEOGRID_BENCH_DB": f"geogrid_bench_smoke_{os.environ.get('TEST_DB_SUFFIX', 'x')}"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     out = subprocess.run([sys.executable, "-m", "bench.run", "--size", "small", "--seconds", "1"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     lines = {d["name"]: d for d in (json.loads(x) for x in out.stdout.splitlines() if x.startswith("{"))}
     for name in ("assign_bulk", "locate_http_single", "locate_http_batch"):
         line = lines[name]
         assert set(line) >= {"name", "value", "unit", "reference", "ratio"}
-        assert line["value"] > 0 and line["reference"] > 0, line
-        assert abs(line["ratio"] - line["value"] / line["reference"]) < 0.01
+        assert math.isfinite(line["value"]) and line["value"] >= 0, line
+        assert math.isfinite(line["reference"]) and line["reference"] >= 0, line
+        if line["reference"]:
+            assert line["ratio"] is not None and abs(line["ratio"] - line["value"] / line["reference"]) < 0.01
     assert lines["assign_bulk_mismatches"]["value"] == 0
     assert lines["assign_bulk"]["mismatches"] == 0 and lines["assign_bulk"]["points"] == 20_000
+    # Answers over HTTP, counted: every point of the batch checked against PostGIS.
+    assert lines["locate_http_mismatches"]["checked"] == 2000
+    assert lines["locate_http_mismatches"]["value"] == 0
