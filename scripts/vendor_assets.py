@@ -46,6 +46,16 @@ FILES: list[tuple[str, str]] = [
     ("ol/ol.css", "ol/ol.css"),
     # d3 v3: branca's colormap legend is written against it.
     ("d3/d3.min.js", "d3/d3.min.js"),
+    # The offline field app: the service worker loads workbox-sw, which loads its modules from
+    # static/vendor/workbox/ (modulePathPrefix), and idb wraps IndexedDB in page and worker alike.
+    ("workbox-sw/build/workbox-sw.js", "workbox/workbox-sw.js"),
+    ("workbox-core/build/workbox-core.prod.js", "workbox/workbox-core.prod.js"),
+    ("workbox-routing/build/workbox-routing.prod.js", "workbox/workbox-routing.prod.js"),
+    ("workbox-strategies/build/workbox-strategies.prod.js", "workbox/workbox-strategies.prod.js"),
+    ("workbox-expiration/build/workbox-expiration.prod.js", "workbox/workbox-expiration.prod.js"),
+    ("workbox-cacheable-response/build/workbox-cacheable-response.prod.js",
+     "workbox/workbox-cacheable-response.prod.js"),
+    ("idb/build/umd.js", "idb/idb.umd.js"),
 ]
 
 
