@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "layers.core",
+    "layers.idempotency",
     "layers.grids",
     "layers.staff",
     "layers.addresses",

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from layers.core.errors import RuleViolation
 from layers.grids.models import GridKind
+from layers.idempotency.services import idempotent_write
 from layers.staff.selectors import grid_list_in_scope, scope_q
 
 from ..models import Department, Incident
@@ -167,9 +168,15 @@ class IncidentTransitionView(APIView):
         to = request.data.get("to")
         if not to:
             raise RuleViolation("status_required", _("Say which status to move to ('to')"))
-        incident = incident_transition(incident=incident, user=request.user, to=str(to),
-                                       note=str(request.data.get("note") or ""))
-        return Response(incident_detail(incident_get(user=request.user, pk=incident.pk)))
+
+        def write():
+            moved = incident_transition(incident=incident, user=request.user, to=str(to),
+                                        note=str(request.data.get("note") or ""))
+            return Response(incident_detail(incident_get(user=request.user, pk=moved.pk)))
+
+        # A phone replaying a queued transition (Idempotency-Key) gets the first answer, not a
+        # refusal of the now illegal second step.
+        return idempotent_write(request, route=f"transition:{incident.pk}", write=write)
 
 
 class IncidentMoveView(APIView):

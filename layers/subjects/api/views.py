@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
+from layers.idempotency.services import idempotent_write
 from layers.staff.selectors import user_is_admin
 
 from .. import selectors
@@ -116,8 +117,13 @@ class VisitListView(APIView):
             raise PermissionDenied(_("Only grid staff responsible for this subject record visits."))
         data = dict(ser.validated_data)
         data.pop("subject")
-        visit = visit_create(subject=subject, staff=request.user, **data)
-        return Response(VisitSerializer(visit).data, status=201)
+
+        def write():
+            visit = visit_create(subject=subject, staff=request.user, **data)
+            return Response(VisitSerializer(visit).data, status=201)
+
+        # A visit recorded offline is replayed with its Idempotency-Key: one visit, however often sent.
+        return idempotent_write(request, route="visit", write=write)
 
 
 class VisitDueView(APIView):
