@@ -4,11 +4,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import RuleViolation
+from .errors import Conflict, RuleViolation
 
 
 def exception_handler(exc, context):
-    """Domain rule violations and Django validation errors become 400s with the reason."""
+    """Domain rule violations and Django validation errors become 400s with the reason; a
+    Conflict (the state changed under the request) is a 409."""
+    if isinstance(exc, Conflict):
+        return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, RuleViolation):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

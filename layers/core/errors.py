@@ -19,3 +19,8 @@ class RuleViolation(ValidationError):
 class InvalidCoordinates(RuleViolation):
     def __init__(self, message: str):
         super().__init__("coordinates", message)
+
+
+class Conflict(RuleViolation):
+    """The change was meant for a state that no longer holds (someone else changed it first):
+    the API answers 409 Conflict, so a client reloads instead of retrying blindly."""

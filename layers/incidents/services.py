@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers.core.crs import normalise_crs, to_storage
-from layers.core.errors import RuleViolation
+from layers.core.errors import Conflict, RuleViolation
 from layers.grids.models import Grid
 from layers.grids.selectors import grid_locate
 from layers.staff.models import Assignment, Role
 
+from .hooks import intake_links_apply
 from .models import (FINAL_STATUSES, RUNNING_STATUSES, Department, Escalation, EscalationLevel, EventKind,
                      Incident, IncidentClass, IncidentEvent, IncidentType, IntakeKey, Photo, Rating, Source,
                      Status)
@@ -87,6 +88,13 @@ def _log(incident: Incident, kind: str, *, user=None, role: str | None = None, f
     event.full_clean()
     event.save()
     return event
+
+
+def _photo_save(incident: Incident, p: CleanPhoto) -> Photo:
+    photo = Photo(incident=incident, width=p.width, height=p.height, sha256=p.sha256)
+    photo.file.save(p.name, ContentFile(p.content), save=False)
+    photo.save()
+    return photo
 
 
 def _route(lon: float, lat: float):
@@ -163,9 +171,7 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
     incident.save(update_fields=["ref"])
     incident.special_grids.set([s["id"] for s in located.special])
     for p in photos:
-        photo = Photo(incident=incident, width=p.width, height=p.height, sha256=p.sha256)
-        photo.file.save(p.name, ContentFile(p.content), save=False)
-        photo.save()
+        _photo_save(incident, p)
     _log(incident, EventKind.CREATED, user=user, to_status=Status.REPORTED,
          data={"grid": located.grid["code"], "special": [s["code"] for s in located.special],
                "crs": crs, "photos": len(photos)})
@@ -176,9 +182,11 @@ class IdempotencyConflict(RuleViolation):
     """The same Idempotency-Key came with another body."""
 
 
-def incident_intake(*, user, idempotency_key: str | None, body_hash: str, **fields) -> tuple[Incident, bool]:
+def incident_intake(*, user, idempotency_key: str | None, body_hash: str, links: dict | None = None,
+                    **fields) -> tuple[Incident, bool]:
     """incident_create behind an Idempotency-Key: (incident, created). A replay of a key with
-    the same body returns the first incident; with another body it is refused."""
+    the same body returns the first incident; with another body it is refused. `links` ties the
+    new incident to things of later layers (hooks.on_intake_link), e.g. {"patrol": id}."""
     key = (idempotency_key or "").strip()
     if len(key) > 200:
         raise RuleViolation("idempotency_key", _("Idempotency-Key is longer than 200 characters"))
@@ -201,6 +209,7 @@ def incident_intake(*, user, idempotency_key: str | None, body_hash: str, **fiel
     try:
         with transaction.atomic():
             incident = incident_create(user=user, **fields)
+            intake_links_apply(incident=incident, user=user, links=links)
             if key:
                 IntakeKey.objects.create(user=user, key=key, body_hash=body_hash, incident=incident)
     except IntegrityError:
@@ -217,11 +226,53 @@ def _set_deadline(incident: Incident, hours: int, now: dt.datetime) -> None:
     incident.escalation_due = incident.deadline
 
 
+class StaleAction(Conflict):
+    """The case moved since the user looked at it (someone else acted first): the API answers 409
+    and the page reloads, rather than apply an action meant for a state that is gone."""
+
+
+def _check_expected(incident: Incident, *, status: str | None = None, level=None) -> None:
+    if status not in (None, "") and incident.status != status:
+        raise StaleAction("stale_status",
+                          _("Someone else moved this case first: it is now %(now)s. The page shows it as it is now.")
+                          % {"now": incident.get_status_display()},
+                          extra={"status": incident.status, "expected": status})
+    if level not in (None, "") and str(incident.escalation_level) != str(level):
+        raise StaleAction("stale_escalation",
+                          _("Someone else escalated this case first: it is now at %(now)s. The page shows it as it is now.")
+                          % {"now": incident.get_escalation_level_display()},
+                          extra={"escalation_level": incident.escalation_level, "expected": level})
+
+
+def transitions_for(*, incident: Incident, user) -> list[str]:
+    """The statuses this user may move the case to now, by the same rules incident_transition
+    applies (TRANSITIONS and the supervisor rule): what a page offers as buttons."""
+    role = _acting_role(user, incident)
+    return [to for to in TRANSITIONS.get(incident.status, ())
+            if not (to in SUPERVISED_TARGETS and role not in SUPERVISOR_ROLES)]
+
+
+def can_escalate(*, incident: Incident) -> bool:
+    """Whether incident_escalate would take the case one level up now."""
+    return (incident.status not in FINAL_STATUSES and incident.status not in (S.RESOLVED, S.VERIFIED)
+            and incident.escalation_level < EscalationLevel.DEPARTMENT)
+
+
+# Photos an action may carry (the after-photo of a resolution), at most MAX_PHOTOS per action.
+PHOTO_TARGETS = {S.RESOLVED}
+
+
 @transaction.atomic
-def incident_transition(*, incident: Incident, user, to: str, note: str = "") -> Incident:
-    """Move a case one step along the workflow; anything not in TRANSITIONS is refused."""
+def incident_transition(*, incident: Incident, user, to: str, note: str = "", expect: str | None = None,
+                        photos: list[CleanPhoto] = ()) -> Incident:
+    """Move a case one step along the workflow; anything not in TRANSITIONS is refused. With
+    `expect`, the move is refused (StaleAction) unless the case is still in that status; a
+    resolution may carry after-photos, logged with the event."""
     incident = Incident.objects.select_for_update(of=("self",)).select_related("type__parent", "grid").get(pk=incident.pk)
+    _check_expected(incident, status=expect)
     frm = incident.status
+    if photos and to not in PHOTO_TARGETS:
+        raise RuleViolation("photo_not_here", _("Photos go with a report or a resolution (the after-photo)"))
     if to not in Status.values:
         raise RuleViolation("status_unknown", _("Unknown status %(to)r; statuses are %(all)s")
                             % {"to": to, "all": ", ".join(Status.values)})
@@ -256,7 +307,9 @@ def incident_transition(*, incident: Incident, user, to: str, note: str = "") ->
     incident.status = to
     incident.full_clean()
     incident.save()
-    _log(incident, EventKind.TRANSITION, user=user, role=role, from_status=frm, to_status=to, note=note)
+    stored = [_photo_save(incident, p) for p in photos]
+    _log(incident, EventKind.TRANSITION, user=user, role=role, from_status=frm, to_status=to, note=note,
+         data={"photos": [p.pk for p in stored]} if stored else None)
     return incident
 
 
@@ -336,10 +389,12 @@ def _escalation_target(incident: Incident, level: int, department: Department | 
 
 @transaction.atomic
 def incident_escalate(*, incident: Incident, user=None, note: str = "", department: Department | None = None,
-                      automatic: bool = False) -> Escalation:
+                      automatic: bool = False, expect_level=None) -> Escalation:
     """Blow the whistle: move the case one level up (grid -> community -> street -> district ->
-    department). The new level has one accept period to acknowledge before it goes further."""
+    department). The new level has one accept period to acknowledge before it goes further.
+    With `expect_level`, refused (StaleAction) unless the case is still at that level."""
     incident = Incident.objects.select_for_update(of=("self",)).select_related("grid", "type__parent").get(pk=incident.pk)
+    _check_expected(incident, level=expect_level)
     if incident.status in FINAL_STATUSES or incident.status in (S.RESOLVED, S.VERIFIED):
         raise RuleViolation("escalation_closed", _("A %(status)s case is not escalated")
                             % {"status": incident.get_status_display()})

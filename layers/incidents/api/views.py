@@ -20,6 +20,7 @@ from layers.grids.models import GridKind
 from layers.idempotency.services import idempotent_write
 from layers.staff.selectors import grid_list_in_scope, scope_q
 
+from ..hooks import intake_link_names
 from ..models import Department, Incident
 from ..photos import MAX_PHOTOS, clean_photo, photo_thumbnail
 from ..selectors import incident_counts_by_grid, incident_get, incident_list, incident_type_list, photo_get
@@ -27,7 +28,7 @@ from ..services import (IdempotencyConflict, escalation_respond, incident_escala
                         incident_transition, rating_create)
 from .serializers import incident_detail, incident_summary
 
-INTAKE_FIELDS = ("lon", "lat", "crs", "address", "incident_class", "type", "description", "source")
+INTAKE_FIELDS = ("lon", "lat", "crs", "address", "incident_class", "type", "description", "source", "patrol")
 
 
 def _parse_when(value: str | None, name: str):
@@ -105,7 +106,8 @@ class IncidentListCreateView(APIView):
                 user=request.user, idempotency_key=request.headers.get("Idempotency-Key"), body_hash=body_hash,
                 lon=d.get("lon"), lat=d.get("lat"), crs=d.get("crs") or "wgs84", address=d.get("address") or None,
                 description=d.get("description") or "", incident_class=d.get("incident_class") or "general",
-                type=d.get("type"), source=d.get("source") or "resident", photos=cleaned)
+                type=d.get("type"), source=d.get("source") or "resident", photos=cleaned,
+                links={name: d.get(name) for name in intake_link_names()})
         except IdempotencyConflict as err:
             return Response(err.as_dict(), status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         body = {"id": incident.pk, "ref": incident.ref, "status": incident.status,
@@ -163,15 +165,24 @@ class IncidentPhotoView(APIView):
 
 
 class IncidentTransitionView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
     def post(self, request, pk):
         incident = incident_get(user=request.user, pk=pk)
         to = request.data.get("to")
         if not to:
             raise RuleViolation("status_required", _("Say which status to move to ('to')"))
 
+        photos = request.FILES.getlist("photo")
+        if len(photos) > MAX_PHOTOS:
+            raise RuleViolation("photo_count", _("At most %(n)d photos per report") % {"n": MAX_PHOTOS})
+        cleaned = [clean_photo(f, index=n) for n, f in enumerate(photos, start=1)]
+
         def write():
+            # `expect`: the status the client saw; a case moved since is refused with 409 (StaleAction).
             moved = incident_transition(incident=incident, user=request.user, to=str(to),
-                                        note=str(request.data.get("note") or ""))
+                                        note=str(request.data.get("note") or ""),
+                                        expect=request.data.get("expect") or None, photos=cleaned)
             return Response(incident_detail(incident_get(user=request.user, pk=moved.pk)))
 
         # A phone replaying a queued transition (Idempotency-Key) gets the first answer, not a
@@ -204,7 +215,7 @@ class IncidentEscalateView(APIView):
             if department is None:
                 raise RuleViolation("department_unknown", _("Unknown department %(d)r") % {"d": dep})
         incident_escalate(incident=incident, user=request.user, note=str(request.data.get("note") or ""),
-                          department=department)
+                          department=department, expect_level=request.data.get("expect_level"))
         return Response(incident_detail(incident_get(user=request.user, pk=pk)))
 
 
