@@ -8,12 +8,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from geogrid.health import healthz
-from layers.core import views as core_views
+from layers.field import views as field_views
 
-LAYERS = ["core", "grids", "staff", "addresses", "subjects", "incidents", "plans"]
+LAYERS = ["core", "grids", "staff", "addresses", "subjects", "incidents", "patrols", "plans", "field"]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", field_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -29,3 +29,9 @@ for layer in LAYERS:
         urlpatterns.append(path("", include(f"layers.{layer}.urls")))
 if (_ROOT / "maps" / "urls.py").exists():
     urlpatterns.append(path("", include("maps.urls")))
+
+# geogrid's own error pages (templates/400.html ... 500.html), in Chinese by default.
+handler400 = "geogrid.errors.bad_request"
+handler403 = "geogrid.errors.permission_denied"
+handler404 = "geogrid.errors.page_not_found"
+handler500 = "geogrid.errors.server_error"

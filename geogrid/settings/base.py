@@ -33,7 +33,9 @@ INSTALLED_APPS = [
     "layers.addresses",
     "layers.subjects",
     "layers.incidents",
+    "layers.patrols",
     "layers.plans",
+    "layers.field",
     "maps",
 ]
 
@@ -62,7 +64,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "layers.core.context.navigation",
+                "geogrid.navigation.navigation",
             ],
         },
     },

@@ -13,6 +13,7 @@ from layers.staff.models import FIELD_ROLES
 from layers.staff.selectors import (grid_list_in_scope, scope_q, scope_q_for_roles, user_sees_small_counts)
 
 from .cadence import cadence_days
+from .hooks import coverage_figures
 from .models import RevealLog, Subject, SubjectCategory, Visit
 from .sqlfiles import sql
 
@@ -128,6 +129,8 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
             elif what == "station":
                 f["has_station"] = bool(a)
     incidents = _incident_counts(ids)
+    # Figures later layers add (patrol hours and distance).
+    extra = coverage_figures(grid_ids=ids)
     suppress = not user_sees_small_counts(user=user)
     band = settings.GEOGRID_HOUSEHOLD_BAND.get(level)
     categories = list(SubjectCategory.values)
@@ -164,6 +167,7 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
             "household_band": list(band) if band else None,
             "small_counts_suppressed": suppress,
             "flags": flags,
+            **extra.get(g["id"], {}),
         })
     return rows
 

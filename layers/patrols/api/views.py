@@ -1,0 +1,124 @@
+"""Patrol API: start, add points, end (the phone), list and tracks (in scope)."""
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from layers.core.errors import RuleViolation
+from layers.grids.models import Grid
+from layers.idempotency.services import idempotent_write
+
+from ..selectors import patrol_get, patrol_list, patrol_point_list
+from ..services import PatrolConflict, patrol_add_points, patrol_end, patrol_start
+from .serializers import _iso, patrol_feature, patrol_summary
+
+
+def _conflict(err: PatrolConflict) -> Response:
+    return Response(err.as_dict(), status=status.HTTP_409_CONFLICT)
+
+
+def _int(params, name):
+    v = params.get(name)
+    if v in (None, ""):
+        return None
+    if not str(v).isdigit():
+        raise RuleViolation("bad_parameter", _("%(name)s must be an integer") % {"name": name})
+    return int(v)
+
+
+def _when(params, name):
+    v = params.get(name)
+    if not v:
+        return None
+    parsed = parse_datetime(v) or parse_date(v)
+    if parsed is None:
+        raise RuleViolation("bad_parameter", _("%(name)s is not a date (YYYY-MM-DD) or a datetime") % {"name": name})
+    return parsed
+
+
+def _filtered(request):
+    p = request.query_params
+    return patrol_list(user=request.user, member_id=_int(p, "member"), grid_id=_int(p, "grid"),
+                       open_only=p.get("open") in ("1", "true"), since=_when(p, "since"), until=_when(p, "until"))
+
+
+class PatrolListStartView(APIView):
+    """GET: patrols in your scope (?member=&grid=&open=1&since=&until=&limit=&offset=).
+    POST {"grid": id?}: start a patrol (your own grid by default)."""
+
+    def get(self, request):
+        qs = _filtered(request)
+        limit = min(max(_int(request.query_params, "limit") or 100, 1), 1000)
+        offset = _int(request.query_params, "offset") or 0
+        return Response({"count": qs.count(), "limit": limit, "offset": offset,
+                         "results": [patrol_summary(p) for p in qs[offset:offset + limit]]})
+
+    def post(self, request):
+        grid = None
+        gid = request.data.get("grid") if hasattr(request.data, "get") else None
+        if gid not in (None, ""):
+            if not str(gid).isdigit():
+                raise RuleViolation("patrol_grid", _("grid must be a grid id"))
+            grid = Grid.objects.filter(pk=int(gid), valid_to__isnull=True).first()
+            if grid is None:
+                raise RuleViolation("patrol_grid", _("Unknown grid %(id)s") % {"id": gid})
+
+        def write():
+            patrol = patrol_start(user=request.user, grid=grid)
+            return Response(patrol_summary(patrol_get(user=request.user, pk=patrol.pk)), status=status.HTTP_201_CREATED)
+
+        try:
+            return idempotent_write(request, route="patrol-start", write=write)
+        except PatrolConflict as err:
+            return _conflict(err)
+
+
+class PatrolDetailView(APIView):
+    def get(self, request, pk):
+        patrol = patrol_get(user=request.user, pk=pk)
+        body = patrol_feature(patrol)
+        body["properties"]["points"] = [[round(pt.geometry.x, 7), round(pt.geometry.y, 7), int(pt.at.timestamp()),
+                                         _iso(pt.at)] for pt in patrol_point_list(patrol=patrol)]
+        body["properties"]["incidents"] = [{"id": r.incident_id, "ref": r.incident.ref, "status": r.incident.status}
+                                           for r in patrol.reports.select_related("incident").order_by("id")]
+        return Response(body)
+
+
+class PatrolPointsView(APIView):
+    """POST {"points": [[lon, lat, unix_seconds], ...]} to your own patrol; honours Idempotency-Key."""
+
+    def post(self, request, pk):
+        patrol = patrol_get(user=request.user, pk=pk)
+        points = request.data.get("points") if hasattr(request.data, "get") else None
+
+        def write():
+            return Response(patrol_add_points(patrol=patrol, user=request.user, points=points))
+
+        try:
+            return idempotent_write(request, route=f"patrol-points:{patrol.pk}", write=write)
+        except PatrolConflict as err:
+            return _conflict(err)
+
+
+class PatrolEndView(APIView):
+    def post(self, request, pk):
+        patrol = patrol_get(user=request.user, pk=pk)
+
+        def write():
+            ended = patrol_end(patrol=patrol, user=request.user)
+            return Response(patrol_summary(patrol_get(user=request.user, pk=ended.pk)))
+
+        try:
+            return idempotent_write(request, route=f"patrol-end:{patrol.pk}", write=write)
+        except PatrolConflict as err:
+            return _conflict(err)
+
+
+class PatrolGeoJSONView(APIView):
+    """Tracks in your scope as a FeatureCollection (?member=&grid=&open=1&since=&until=), newest 500."""
+
+    def get(self, request):
+        return Response({"type": "FeatureCollection", "features": [patrol_feature(p) for p in _filtered(request)[:500]]})
+
+

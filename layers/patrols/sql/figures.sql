@@ -1,0 +1,12 @@
+-- Finished patrols per target grid, over each target's subtree.
+-- Why SQL: each patrol's grid is mapped to every grid above it through the ids in its path (as
+-- subjects/sql/coverage.sql does), one pass for all targets; the ORM would need a query per grid.
+SELECT x.anc::bigint AS target_id,
+       count(*) AS patrols,
+       coalesce(sum(extract(epoch FROM (p.ended_at - p.started_at))), 0) AS seconds,
+       coalesce(sum(p.distance_m), 0) AS metres
+FROM patrols_patrol p
+JOIN grids_grid g ON g.id = p.grid_id
+CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from g.path), '/')) AS x(anc)
+WHERE p.ended_at IS NOT NULL AND x.anc::bigint = ANY(%(ids)s)
+GROUP BY 1
