@@ -18,3 +18,18 @@ def mobile(rng: random.Random) -> str:
 
 def landline(rng: random.Random) -> str:
     return f"021-6{rng.randrange(10**7):07d}"
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def person_name(user) -> str:
+    """How a person is named on a page: Chinese names family name first with no space ("何宇晓"),
+    others given name first ("Ada Lovelace"); the username when no name is recorded."""
+    if user is None:
+        return ""
+    first, last = (getattr(user, "first_name", "") or "").strip(), (getattr(user, "last_name", "") or "").strip()
+    if _has_cjk(first + last):
+        return f"{last}{first}"
+    return " ".join(p for p in (first, last) if p) or getattr(user, "username", "")

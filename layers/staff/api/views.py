@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.staff.models import Assignment
+from layers.staff.names import person_name
 from layers.staff.selectors import scope_q, staff_photo_get, user_roles
 
 # Only raster images are served: a stored SVG or HTML file would run script on this origin.
@@ -25,7 +26,7 @@ class StaffListView(APIView):
             qs = qs.filter(grid__code__startswith=request.query_params["grid"])
         if request.query_params.get("role"):
             qs = qs.filter(role=request.query_params["role"])
-        return Response([{"username": a.user.username, "name": a.user.get_full_name() or a.user.username,
+        return Response([{"username": a.user.username, "name": person_name(a.user),
                           "role": a.role, "grid_id": a.grid_id, "grid_code": a.grid.code, "grid_name": a.grid.name,
                           "duties": a.duties} for a in qs[:5000]])
 
@@ -35,7 +36,7 @@ class MeView(APIView):
 
     def get(self, request):
         rows = Assignment.objects.filter(user=request.user, active=True).select_related("grid")
-        return Response({"username": request.user.username, "name": request.user.get_full_name(),
+        return Response({"username": request.user.username, "name": person_name(request.user),
                          "roles": sorted(user_roles(user=request.user)),
                          "assignments": [{"role": a.role, "grid_id": a.grid_id,
                                           "grid_code": a.grid.code if a.grid else None, "duties": a.duties}

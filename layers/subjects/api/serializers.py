@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from layers.staff.names import person_name
+
 from ..masking import mask
 from ..models import Subject, SubjectCategory, SubjectKind, Visit, VisitKind
 from ..services import SENSITIVE
@@ -38,7 +40,7 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = ["staff"]
 
     def get_staff_name(self, obj):
-        return obj.staff.get_full_name() if obj.staff else None
+        return person_name(obj.staff) if obj.staff else None
 
 
 class VisitCreateSerializer(serializers.Serializer):
