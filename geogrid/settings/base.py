@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "layers.subjects",
     "layers.incidents",
     "layers.patrols",
+    "layers.offline",
     "layers.plans",
     "layers.field",
     "maps",
