@@ -22,7 +22,8 @@ def _iso(value):
 def patrol_summary(p: Patrol) -> dict:
     return {"id": p.pk, "member": {"id": p.member_id, "name": person_name(p.member)},
             "grid": {"id": p.grid_id, "code": p.grid.code, "name": p.grid.name},
-            "started_at": _iso(p.started_at), "ended_at": _iso(p.ended_at), "open": p.ended_at is None,
+            "started_at": _iso(p.started_at),
+            "started_label": timezone.localtime(p.started_at).strftime("%Y-%m-%d %H:%M"), "ended_at": _iso(p.ended_at), "open": p.ended_at is None,
             "duration_s": p.duration_s, "distance_m": round(p.distance_m, 1),
             "reports": getattr(p, "report_count", None)}
 
