@@ -33,11 +33,13 @@
   var data = JSON.parse(document.getElementById("incident-map-data").textContent);
   if (window.L) {
     var map = L.map("incident-map", {zoomControl: true, attributionControl: false});
-    var grid = L.geoJSON(data.grid, {style: {color: "#1f4e79", weight: 2, fillOpacity: 0.05}}).addTo(map);
+    var grid = L.geoJSON(data.grid, {style: {color: "#1f4e79", weight: 2, fillOpacity: 0.05}});
     var c = data.point.geometry.coordinates;
-    L.circleMarker([c[1], c[0]], {radius: 12, color: "#fff", weight: 3, fillColor: "#d7191c", fillOpacity: 0.95}).addTo(map);
+    // The view first: Leaflet's vector renderer needs it before a layer is added.
     if (grid.getLayers().length) map.fitBounds(grid.getBounds(), {padding: [16, 16]});
     else map.setView([c[1], c[0]], 17);
+    grid.addTo(map);
+    L.circleMarker([c[1], c[0]], {radius: 12, color: "#fff", weight: 3, fillColor: "#d7191c", fillOpacity: 0.95}).addTo(map);
   }
 
   // Photo previews on the resolve form (resized before upload).

@@ -44,9 +44,10 @@
   // --- map and position
   var outline = JSON.parse(document.getElementById("report-outline").textContent);
   var map = L.map("report-map", {attributionControl: false});
-  var grids = L.geoJSON(outline, {style: {color: "#1f4e79", weight: 2, fillOpacity: 0.04}}).addTo(map);
+  var grids = L.geoJSON(outline, {style: {color: "#1f4e79", weight: 2, fillOpacity: 0.04}});
   if (grids.getLayers().length) map.fitBounds(grids.getBounds(), {padding: [10, 10]});
   else map.setView([31.223, 121.445], 15);
+  grids.addTo(map);
   var pinIcon = L.divIcon({className: "report-pin", iconSize: [40, 40], iconAnchor: [20, 20]});
   var marker = null, circle = null, locateTimer = null;
   var accuracyEl = document.getElementById("accuracy"), gridEl = document.getElementById("grid-found");
