@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "layers.incidents",
     "layers.patrols",
     "layers.offline",
+    "layers.residents",
     "layers.plans",
     "layers.field",
     "maps",

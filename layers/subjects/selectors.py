@@ -197,7 +197,31 @@ def _address_match(text: str) -> dict | None:
     return {"id": row[0], "full_text": row[1], "grid_id": row[2]} if row else None
 
 
-def service_card_get(*, lon: float | None = None, lat: float | None = None, address: str | None = None) -> dict | None:
+def service_card_candidates(*, address: str, limit: int = 6) -> list[dict]:
+    """Registry addresses for a resident's words, best first, with their score (0..1) and
+    micro-grid, so a vague address shows a choice instead of one arbitrary match."""
+    from layers.addresses.selectors import address_search
+
+    return [{"id": h["id"], "full_text": h["full_text"], "score": h["score"],
+             "grid": {"code": h["grid"]["code"], "name": h["grid"]["name"]} if h.get("grid") else None}
+            for h in address_search(text=address, limit=limit)]
+
+
+def service_card_is_clear(candidates: list[dict]) -> bool:
+    """One candidate, a near-exact one, a clear lead, or all in the same micro-grid (same card)."""
+    if not candidates:
+        return False
+    top = candidates[0]
+    if len(candidates) == 1 or top["score"] >= 0.95:
+        return True
+    if top["score"] - candidates[1]["score"] >= 0.15:
+        return True
+    grids = {(c["grid"] or {}).get("code") for c in candidates}
+    return len(grids) == 1 and None not in grids
+
+
+def service_card_get(*, lon: float | None = None, lat: float | None = None, address: str | None = None,
+                     address_id: int | None = None) -> dict | None:
     """The public service card (亮牌) for a point or an address text: the micro-grid, its station
     and the staff who consented to be shown, with public fields only. None when nothing matches."""
     from layers.grids.models import Station
@@ -205,7 +229,15 @@ def service_card_get(*, lon: float | None = None, lat: float | None = None, addr
     from layers.staff.selectors import staff_public_list
 
     matched = None
-    if address is not None:
+    if address_id is not None:
+        from layers.addresses.models import Address
+
+        a = Address.objects.filter(pk=address_id).values("id", "full_text", "grid_id").first()
+        if a is None or a["grid_id"] is None:
+            return None
+        matched = {"id": a["id"], "full_text": a["full_text"], "grid_id": a["grid_id"]}
+        grid = Grid.objects.filter(pk=a["grid_id"]).values("id", "code", "name", "station_id").first()
+    elif address is not None:
         matched = _address_match(address)
         if matched is None or matched["grid_id"] is None:
             return None

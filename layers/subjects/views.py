@@ -11,7 +11,7 @@ from layers.staff.selectors import scope_paths_for_roles
 
 from .masking import mask
 from .models import SubjectCategory
-from .selectors import service_card_get, subject_list
+from .selectors import service_card_candidates, service_card_get, service_card_is_clear, subject_list
 from .services import SENSITIVE
 
 
@@ -33,12 +33,21 @@ def subjects_page(request):
 def service_card_page(request):
     """Public (no login): a resident finds their grid, station and grid workers."""
     address = (request.GET.get("address") or "").strip()[:200]
+    address_id = request.GET.get("address_id") or ""
     lon, lat = request.GET.get("lon"), request.GET.get("lat")
-    card, error, searched = None, None, False
+    card, error, searched, candidates = None, None, False, []
     try:
-        if address:
+        if address_id.isdigit():
             searched = True
-            card = service_card_get(address=address)
+            card = service_card_get(address_id=int(address_id))
+        elif address:
+            searched = True
+            candidates = service_card_candidates(address=address)
+            # A vague address: show the scored candidates to choose from, not one arbitrary match.
+            if service_card_is_clear(candidates):
+                card = service_card_get(address_id=candidates[0]["id"])
+            elif candidates:
+                searched = False
         elif lon and lat:
             searched = True
             x, y = to_storage(lon, lat, request.GET.get("crs") or "wgs84")
@@ -48,4 +57,5 @@ def service_card_page(request):
     if searched and card is None and error is None:
         error = _("No grid found for this place.")
     return render(request, "subjects/service_card.html", {
-        "card": card, "error": error, "address": address, "lon": lon or "", "lat": lat or ""})
+        "card": card, "error": error, "address": address, "lon": lon or "", "lat": lat or "",
+        "candidates": candidates if card is None else candidates[1:] if len(candidates) > 1 else []})

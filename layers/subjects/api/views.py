@@ -169,10 +169,21 @@ class ServiceCardView(APIView):
     def get(self, request):
         params = request.query_params
         address = (params.get("address") or "").strip()
-        if address:
+        address_id = params.get("address_id") or ""
+        candidates = None
+        if address_id:
+            if not address_id.isdigit():
+                raise RuleViolation("bad_parameter", _("address_id must be an address id"))
+            card = selectors.service_card_get(address_id=int(address_id))
+        elif address:
             if len(address) > 200:
                 raise RuleViolation("bad_parameter", _("The address is too long"))
-            card = selectors.service_card_get(address=address)
+            candidates = selectors.service_card_candidates(address=address)
+            card = selectors.service_card_get(address_id=candidates[0]["id"]) if candidates else None
+            if card is not None:
+                # The card is for the best match; a vague address also lists the others, scored.
+                card["candidates"] = candidates
+                card["clear"] = selectors.service_card_is_clear(candidates)
         elif params.get("lon") is not None or params.get("lat") is not None:
             lon, lat = to_storage(params.get("lon"), params.get("lat"), params.get("crs") or "wgs84")
             card = selectors.service_card_get(lon=lon, lat=lat)
