@@ -116,9 +116,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
 REST_FRAMEWORK = {
+    # Basic first: its challenge makes anonymous API requests 401 with
+    # `WWW-Authenticate: Basic realm="geogrid"` (GIS clients send credentials only after one).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "layers.staff.authentication.BasicOrTokenAuthentication",
+        "layers.staff.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
