@@ -123,7 +123,9 @@ REST_FRAMEWORK = {
         "layers.staff.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Logged in, and the role's row of the least-privilege table (layers.staff.access) is not "none".
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "layers.staff.access.RouteAccess"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "layers.core.api.exception_handler",
     # `?format=` names file formats (export, png, pdf) in this API, not DRF renderers.

@@ -84,6 +84,13 @@ class Scope:
         qs = Grid.objects.filter(self.q(""))
         return qs.filter(valid_to__isnull=True) if current else qs
 
+    def access(self, route: str | None, method: str | None = None) -> str:
+        """What the user's roles get on a route (layers.staff.access): full, masked, aggregate
+        or none. The one table of least privilege; RouteAccess and route_access enforce it."""
+        from .access import level_for
+
+        return level_for(self, route, method)
+
     @property
     def sees_small_counts(self) -> bool:
         """True only for staff whose whole scope is micro-grids (grid heads and members): above the
