@@ -19,7 +19,9 @@ from layers.core.errors import InvalidCoordinates, RuleViolation
 from layers.staff.authentication import challenge, user_from_authorization
 
 from ..normalise import normalise_address
-from ..selectors import MAX_BATCH, address_locate_json, address_search
+from layers.grids.locate import locate_json
+
+from ..selectors import MAX_BATCH, address_search
 
 # Who was found logged in recently, per worker process: checking the session costs two queries
 # (session row, user row), more than the lookup itself. An entry lives AUTH_TTL seconds, so a
@@ -133,12 +135,18 @@ def locate(request):
         if "lon" not in q or "lat" not in q:
             raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
         lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
-        (text,) = address_locate_json(points=[(lon, lat)], on=_date(q.get("date")))
+        (text,) = locate_json([(lon, lat)], on=_date(q.get("date")))
     except RuleViolation as exc:
         return _bad(exc)
     if text is None:
         return _json({"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
-                      % {"lon": q["lon"], "lat": q["lat"]}}, status=404)
+                      % {"lon": q["lon"], "lat": q["lat"]}, "gap": False, "chain": []}, status=404)
+    if '"gap":true' in text:
+        # A coverage gap: base grids cover the point, no micro-grid does (layers/grids/locate.py).
+        chain = json.loads(text)["chain"]
+        return _json({"detail": _("No micro-grid holds the point (%(lon)s, %(lat)s): it lies in a coverage gap of "
+                                  "%(grid)s") % {"lon": q["lon"], "lat": q["lat"], "grid": chain[0]["name"]},
+                      "gap": True, "chain": chain}, status=404)
     return HttpResponse(text, content_type="application/json")
 
 
@@ -164,7 +172,7 @@ def _locate_batch_inner(request):
     crs = normalise_crs(body.get("crs") or "wgs84")
     points = _points(body["points"], crs)
     on = _date(body.get("date"))
-    texts = address_locate_json(points=points, on=on)
+    texts = locate_json(points, on=on)
     out = '{"results":[' + ",".join(t if t is not None else "null" for t in texts) + "]}"
     return HttpResponse(out, content_type="application/json")
 
