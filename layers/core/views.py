@@ -7,6 +7,7 @@ from layers.staff.selectors import user_roles
 
 # The main pages, in the order the home page lists them; a layer adds its own by name here.
 PAGES = [
+    ("/overview/", _("grid overview")),
     ("/maps/coverage/", _("coverage map")),
     ("/maps/hotspots/", _("hotspots")),
     ("/maps/special/", _("special grids")),
