@@ -20,6 +20,7 @@ ITEMS = [
     ("/report/", _("report an incident"), {FIELD, ADMIN}),
     ("/visits/", _("subjects and visits"), {FIELD}),
     ("/subjects/", _("subjects"), {ADMIN}),
+    ("/overview/", _("grid overview"), {LEADER, ADMIN}),
     ("/maps/coverage/", _("coverage map"), {LEADER, PLANNER, ADMIN}),
     ("/maps/hotspots/", _("hotspots"), {LEADER, ADMIN}),
     ("/maps/special/", _("special grids"), {LEADER, ADMIN}),

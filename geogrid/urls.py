@@ -10,7 +10,8 @@ from drf_spectacular.views import SpectacularAPIView
 from geogrid.health import healthz
 from layers.field import views as field_views
 
-LAYERS = ["core", "grids", "staff", "addresses", "subjects", "incidents", "patrols", "plans", "field", "offline", "residents"]
+LAYERS = ["core", "grids", "staff", "addresses", "subjects", "incidents", "overview", "patrols", "plans", "field",
+          "offline", "residents"]
 
 urlpatterns = [
     path("", field_views.home, name="home"),
