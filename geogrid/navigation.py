@@ -3,6 +3,7 @@ language, with the count of what waits for them. It sits at the project level be
 reads the scope (staff) and the work queue (field), both above core."""
 from django.utils.translation import gettext_lazy as _
 
+from layers.staff.access import NONE, is_public
 from layers.staff.models import Role
 from layers.staff.scope import scope_for
 
@@ -46,11 +47,24 @@ def audiences(scope) -> set[str]:
     return out
 
 
+def _open_to(scope, url: str) -> bool:
+    """Whether the one access table (layers.staff.access) lets the scope in at all."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        route = resolve(url).view_name
+    except Resolver404:
+        return False
+    return is_public(route) or (scope.authenticated and scope.access(route) != NONE)
+
+
 def nav_items(request) -> list[dict]:
+    """The pages the menu offers this user: those meant for their roles (ITEMS) that the access
+    table also opens to them, so the menu never leads to a 403."""
     scope = scope_for(getattr(request, "user", None))
     who = audiences(scope)
     return [{"url": url, "label": label, "current": request.path == url}
-            for url, label, allowed in ITEMS if allowed & who]
+            for url, label, allowed in ITEMS if allowed & who and _open_to(scope, url)]
 
 
 def navigation(request):

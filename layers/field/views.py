@@ -14,6 +14,7 @@ from layers.incidents.models import RUNNING_STATUSES, EscalationLevel, IncidentC
 from layers.incidents.photos import MAX_PHOTOS
 from layers.incidents.selectors import incident_type_list
 from layers.incidents.services import RESPONSES, can_escalate, transitions_for
+from layers.staff.access import route_access
 from layers.staff.models import FIELD_ROLES, Role
 from layers.staff.scope import scope_for
 from layers.subjects.cadence import cadence_days
@@ -38,6 +39,7 @@ REASONS = {
 
 
 @login_required
+@route_access
 def queue_page(request):
     data = selectors.queue_get(user=request.user)
     for item in data["items"]:
@@ -96,6 +98,7 @@ def _next_response(escalation) -> str | None:
 
 
 @login_required
+@route_access
 def incident_page(request, pk):
     incident = selectors.incident_page_get(user=request.user, pk=pk)
     events = list(selectors.incident_timeline(incident=incident))
@@ -132,6 +135,7 @@ def incident_page(request, pk):
 
 
 @login_required
+@route_access
 def report_page(request):
     types = list(incident_type_list())
     categories = [{"t": c, "children": [t for t in types if t.parent_id == c.pk]} for c in types if c.parent_id is None]
@@ -146,6 +150,7 @@ SIX_MUST_VISITS = [k for k in VisitKind.values if k != VisitKind.ROUTINE]
 
 
 @login_required
+@route_access
 def visits_page(request):
     q = (request.GET.get("q") or "").strip()[:50] or None
     category = request.GET.get("category") or None

@@ -146,6 +146,12 @@ ROUTES: dict[str, Rule] = {
     # The reporter rates their own case (scoped in the view: in scope or reported by them).
     "incident-rating": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
     "incident-page": CASES,
+    # --- field pages (the phone pages of daily work) -------------------------------------------
+    "field-queue": Rule(field=FULL, admin=FULL),
+    "incident-page-detail": CASES,
+    # The report page posts to incident-list POST: whoever may report may open it.
+    "field-report": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
+    "field-visits": VISITS,
     # --- plans -------------------------------------------------------------------------------
     "plan-list": PLANS,
     "plan-detail": PLANS,
