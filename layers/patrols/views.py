@@ -1,19 +1,19 @@
 """Patrol pages: the member's phone page (start, record, end, report what I see) and the map on
 which a grid head or station chief sees their members' patrols."""
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from layers.grids.selectors import grids_geojson
+from layers.staff.access import route_access
 from layers.staff.scope import scope_for
 
 from .api.serializers import patrol_summary
 from .selectors import SUPERVISORS, patrol_list, patrol_open_get
 
 
-@login_required
+@route_access
 def patrol_page(request):
     scope = scope_for(request.user)
     if not (scope.is_field or scope.is_admin):
@@ -33,7 +33,7 @@ def patrol_page(request):
     })
 
 
-@login_required
+@route_access
 def patrol_map_page(request):
     scope = scope_for(request.user)
     if not (scope.is_admin or scope.has_role(*SUPERVISORS)):

@@ -168,6 +168,27 @@ ROUTES: dict[str, Rule] = {
     "maps:api-hotspots": COUNTS,
     "maps:special": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, admin=FULL),
     "maps:grid": CASES,
+    # --- patrols: tracks are personal data; the selectors narrow to the member's own, or to the
+    # grids a grid head / station chief answers for. Leaders get hours and distance in coverage.
+    "patrol-list": Rule(field=FULL, admin=FULL),
+    "patrol-geojson": Rule(field=FULL, admin=FULL),
+    "patrol-detail": Rule(field=FULL, admin=FULL),
+    "patrol-points": Rule(field=FULL, admin=FULL),
+    "patrol-end": Rule(field=FULL, admin=FULL),
+    "patrol": Rule(field=FULL, admin=FULL),
+    "patrol-map": Rule(field=FULL, admin=FULL),
+    # --- the offline app: manifest, worker, outbox shell (the outbox lives on the device) ------
+    "manifest": PUBLIC,
+    "service-worker": PUBLIC,
+    "outbox": PUBLIC,
+    "offline": PUBLIC,
+    # --- residents (no login): report, follow by tracking code, rate once closed --------------
+    "public-address-search": PUBLIC,
+    "public-report-create": PUBLIC,
+    "public-report-status": PUBLIC,
+    "public-report-rating": PUBLIC,
+    "public-report": PUBLIC,
+    "public-track": PUBLIC,
 }
 
 
