@@ -147,6 +147,9 @@
     var body = {fields: {type: type.value, incident_class: form.incident_class.value, description: form.description.value.trim(),
                          lon: form.lon.value, lat: form.lat.value, crs: "wgs84", source: "grid_patrol"},
                 files: photos.map(function (p, n) { return {field: "photo", name: "photo" + (n + 1) + ".jpg", blob: p.blob}; })};
+    // "Report what I see" from a running patrol (/patrol/ links here with ?patrol=<id>): tie the report to it.
+    var patrol = new URLSearchParams(window.location.search).get("patrol");
+    if (patrol && /^\d+$/.test(patrol)) body.fields.patrol = patrol;
     try {
       var res = await geogridField.send({method: "POST", url: "/api/incidents/", body: body, key: key,
                                          label: chosen.textContent || type.value});
