@@ -369,7 +369,8 @@ def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | 
                      + (f'<br>{escape(_fmt(r.get("reported_at")))}' if r.get("reported_at") is not None else "")
                      + f'<br><a href="{escape(url)}" class="incident-link">{escape(_("Open"))}</a>')
             folium.CircleMarker(
-                location=[lat, lon], radius=8 if overdue else 5, color="#000" if overdue else colour,
+                location=[lat, lon], radius=13 if overdue else 11,  # touch-sized, about 24 px across
+                color="#000" if overdue else colour,
                 weight=3 if overdue else 1, fill=True, fill_color=colour, fill_opacity=0.9,
                 tooltip=escape(f"{what} · {label}" + (f" · {_('overdue')}" if overdue else "")),
                 popup=folium.Popup(popup, max_width=260),
