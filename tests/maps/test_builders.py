@@ -147,7 +147,7 @@ def test_grid_head_map_marks_overdue_incidents_and_links_each_one():
     assert_no_cdn(html)
     assert "/incidents/41/" in html and "/incidents/42/" in html
     assert html.count("L.circleMarker(") == 2
-    assert '"radius": 8' in html and '"radius": 5' in html  # the overdue one is bigger, ringed black
+    assert '"radius": 13' in html and '"radius": 11' in html  # touch-sized; the overdue one bigger, ringed black
     assert has(html, "已上报") and has(html, "已结案")
 
 
