@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
-    "django_filters",
     "layers.core",
     "layers.grids",
     "layers.staff",

@@ -8,8 +8,11 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from layers.core.sqlfiles import sql_loader
+
 from .models import Grid, GridKind
-from .sqlfiles import sql
+
+sql = sql_loader("grids")
 
 
 def grid_list(*, kind: str | None = None, level: int | None = None, parent: int | None = None,

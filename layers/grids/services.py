@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers.core.errors import RuleViolation
+from layers.core.sqlfiles import sql_loader
 
 from . import hooks
 from .geometry import geodesic_area_m2, order_west_east_north_south, to_multipolygon
 from .models import Grid, GridCode, GridKind, GridPiece, GridVersion, Station
-from .sqlfiles import sql
+
+sql = sql_loader("grids")
 
 DIVISION_CODE_LEVELS = {1, 2, 3}  # district, street, community carry 12-digit division codes
 

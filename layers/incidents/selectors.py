@@ -1,22 +1,18 @@
 """Reads of incidents. Every selector that returns incidents takes the acting user and keeps
 to that user's grid subtree; out of scope is "not found"."""
 import datetime as dt
-from functools import cache
-from pathlib import Path
 
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from layers.core.sqlfiles import sql_loader
 from layers.staff.selectors import scope_q
 
 from .models import RUNNING_STATUSES, Incident, IncidentType, Photo
 
-
-@cache
-def _sql(name: str) -> str:
-    return (Path(__file__).parent / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+_sql = sql_loader("incidents")
 
 
 def overdue_q(*, now: dt.datetime | None = None) -> Q:
@@ -91,10 +87,6 @@ def photo_get(*, user, incident_pk, pk) -> Photo:
     if photo is None or not photo.file:
         raise Http404
     return photo
-
-
-def incident_events(*, incident: Incident) -> QuerySet:
-    return incident.events.select_related("actor").order_by("at", "id")
 
 
 def incident_counts_by_grid(*, grid_ids: list[int], since: dt.datetime | dt.date | None = None,

@@ -15,12 +15,14 @@ from pyproj import Geod
 
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
+from layers.core.sqlfiles import sql_loader
 from layers.grids.geometry import geodesic_area_m2, to_multipolygon
 from layers.grids.locate import locate_in_plan
 from layers.grids.models import Grid, GridKind
 
 from .models import Plan, PlanEdit, PlanGrid, PlanGridOrigin, PlanStatus
-from .sqlfiles import sql
+
+sql = sql_loader("plans")
 
 SRID = settings.GEOGRID_SRID
 # Browser coordinates within this distance (m) of a neighbour's vertex are moved onto it, so

@@ -8,13 +8,15 @@ from django.db import connection
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from layers.core.sqlfiles import sql_loader
 from layers.grids.models import Grid, GridKind
 from layers.staff.models import FIELD_ROLES
 from layers.staff.selectors import (grid_list_in_scope, scope_q, scope_q_for_roles, user_sees_small_counts)
 
 from .cadence import cadence_days
 from .models import RevealLog, Subject, SubjectCategory, Visit
-from .sqlfiles import sql
+
+sql = sql_loader("subjects")
 
 SMALL_COUNT = 10  # per-grid category counts 1..SMALL_COUNT-1 are coarsened above the grid head
 
@@ -170,27 +172,13 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
 
 def _address_match(text: str) -> dict | None:
     """The best standard address for free text: {"id", "full_text", "grid_id"} or None."""
-    try:
-        from layers.addresses.selectors import address_search
-    except ImportError:
-        address_search = None
-    if address_search is not None:
-        try:
-            hits = list(address_search(text=text, limit=1))
-        except TypeError:
-            hits = None
-        if hits is not None:
-            if not hits:
-                return None
-            h = hits[0]
-            get = h.get if isinstance(h, dict) else (lambda k, d=None: getattr(h, k, d))
-            grid = get("grid")
-            grid_id = get("grid_id") or (grid.get("id") if isinstance(grid, dict) else getattr(grid, "pk", None))
-            return {"id": get("id"), "full_text": get("full_text"), "grid_id": grid_id}
-    with connection.cursor() as cur:
-        cur.execute(sql("address_match"), {"q": text})
-        row = cur.fetchone()
-    return {"id": row[0], "full_text": row[1], "grid_id": row[2]} if row else None
+    from layers.addresses.selectors import address_search
+
+    hits = address_search(text=text, limit=1)
+    if not hits:
+        return None
+    h = hits[0]
+    return {"id": h["id"], "full_text": h["full_text"], "grid_id": h["grid"]["id"] if h["grid"] else None}
 
 
 def service_card_get(*, lon: float | None = None, lat: float | None = None, address: str | None = None) -> dict | None:
