@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +43,7 @@ def _export_or_none(request, name: str):
     if not fmt or fmt == "html":
         return None
     if fmt not in ("png", "pdf"):
-        return HttpResponseBadRequest(_("format must be html, png or pdf"))
+        raise RuleViolation("bad_parameter", _("format must be html, png or pdf"))
     data = render_page(request, fmt)
     resp = HttpResponse(data, content_type="image/png" if fmt == "png" else "application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
@@ -75,16 +75,13 @@ def coverage(request):
     metrics = builders.coverage_metrics()
     metric = request.GET.get("metric") or "households_band"
     if metric not in metrics:
-        return HttpResponseBadRequest(_("unknown metric %(m)s; use one of %(all)s")
-                                      % {"m": metric, "all": ", ".join(metrics)})
+        raise RuleViolation("bad_parameter", _("unknown metric %(m)s; use one of %(all)s")
+                            % {"m": metric, "all": ", ".join(metrics)})
     levels = [lv for lv in selectors.scope_levels(user=request.user) if lv in (3, 4)] \
         or selectors.scope_levels(user=request.user)[:2]
-    try:
-        level = _parse_int(request.GET.get("level"), "level", levels[-1] if levels else 4)
-    except RuleViolation as e:
-        return HttpResponseBadRequest(e.messages[0])
+    level = _parse_int(request.GET.get("level"), "level", levels[-1] if levels else 4)
     if levels and level not in levels:
-        return HttpResponseBadRequest(_("level must be one of %(levels)s") % {"levels": levels})
+        raise RuleViolation("bad_parameter", _("level must be one of %(levels)s") % {"levels": levels})
     gdf = selectors.coverage_frame(user=request.user, levels=levels)
     level_names = {k: str(v) for k, v in settings.GEOGRID_LEVELS.items()}
     outline = selectors.outline_frame(user=request.user, level=min(levels)) if levels else None
@@ -131,11 +128,8 @@ def hotspots(request):
     export = _export_or_none(request, "hotspots")
     if export is not None:
         return export
-    try:
-        days, incident_class = _days_and_class(request)
-        until = _until(request)
-    except RuleViolation as e:
-        return HttpResponseBadRequest(e.messages[0])
+    days, incident_class = _days_and_class(request)
+    until = _until(request)
     gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class, until=until)
     by_id = {r["grid_id"]: r for r in rows}
     for col in ("count", "gi_z", "p", "class"):
@@ -206,12 +200,9 @@ def grid_head(request):
     # Base children only: special grids hang under a street too, but they overlay, not tile.
     children = selectors.grid_frame(Grid.objects.filter(parent=grid, kind=GridKind.BASE, valid_to__isnull=True),
                                     tolerance=selectors.DEFAULT_TOLERANCE)
-    try:
-        days = _parse_int(request.GET.get("days"), "days", 30)
-    except RuleViolation as e:
-        return HttpResponseBadRequest(e.messages[0])
+    days = _parse_int(request.GET.get("days"), "days", 30)
     if not 1 <= days <= 3660:
-        return HttpResponseBadRequest(_("days must be between 1 and 3660"))
+        raise RuleViolation("bad_parameter", _("days must be between 1 and 3660"))
     # Every case still open, whatever its age, plus those reported in the last `days` days.
     incidents = selectors.incident_frame(user=request.user, grid=grid.pk, open_or_since=selectors.since_days(days))
     labels = dict(zip(incidents["status"], incidents["status_label"])) if not incidents.empty else {}

@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "layers.core.middleware.RuleViolationMiddleware",
 ]
 
 ROOT_URLCONF = "geogrid.urls"

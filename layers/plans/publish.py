@@ -19,7 +19,10 @@ from .validation import plan_validate
 
 class PlanConflict(RuleViolation):
     """The parent's live children changed since the plan was made: publishing would overwrite
-    someone else's published change. The API answers 409; the draft is kept."""
+    someone else's published change. The API answers 409 (the error channel reads `status`);
+    the draft is kept."""
+
+    status = 409
 
 
 def _same_boundary(a, b) -> bool:

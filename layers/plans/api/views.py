@@ -132,11 +132,8 @@ class PlanPublishView(APIView):
     def post(self, request, pk):
         plan = _plan(request, pk)
         read(NoInput, request.data)
-        try:
-            result = services.plan_publish(plan=plan, user=request.user)
-        except services.PlanConflict as conflict:
-            return Response(conflict.as_dict(), status=status.HTTP_409_CONFLICT)
-        return Response(result)
+        # A PlanConflict answers 409 through the error channel (layers/core/api.py).
+        return Response(services.plan_publish(plan=plan, user=request.user))
 
 
 class PlanGridView(APIView):
