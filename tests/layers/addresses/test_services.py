@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import MultiPolygon, Point
 
 from layers.addresses.models import Address
 from layers.addresses.services import address_create, addresses_assign_all
@@ -10,12 +10,10 @@ from layers.grids.models import Grid
 from layers.grids.locate import locate
 from layers.grids.services import grid_create, grid_update
 
+from tests.support import box
+
 pytestmark = pytest.mark.django_db
 START = dt.date(2025, 1, 1)
-
-
-def box(x0, y0, x1, y1):
-    return Polygon.from_bbox((x0, y0, x1, y1))
 
 
 @pytest.fixture

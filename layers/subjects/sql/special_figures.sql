@@ -1,4 +1,4 @@
--- Figures of special grids for their map tooltips: addresses and households of the Address
+-- Figures of special grids for their map tooltips (subjects.selectors.special_grid_figures): addresses and households of the Address
 -- points inside each (the addresses layer keeps addresses_addressspecialgrid current), and the
 -- geodesic area in m².
 -- Why SQL: one grouped pass over the link table for every special grid at once, and ST_Area
