@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("layers.subjects.urls")),
     path("api/", include("layers.incidents.api.urls")),
     path("", include("layers.incidents.urls")),
+    path("api/", include("layers.overview.api.urls")),
+    path("", include("layers.overview.urls")),
     path("api/", include("layers.plans.api.urls")),
     path("", include("layers.plans.urls")),
     path("", include("maps.urls")),

@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from layers.core.pages import PAGES
+from layers.staff.access import route_access
 from layers.staff.scope import scope_for
 
 
 @login_required
+@route_access
 def home(request):
     return render(request, "core/home.html", {"pages": PAGES, "roles": sorted(scope_for(request.user).roles)})

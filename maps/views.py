@@ -22,6 +22,7 @@ from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_list
 from layers.incidents.models import IncidentClass
 from layers.incidents.selectors import incident_frame, incident_period, incident_received_by_grid, since_days
+from layers.staff.access import route_access
 from layers.staff.selectors import own_grid_list, scoped_base_levels, scoped_grid_list
 from layers.subjects.selectors import coverage_frame, special_grid_frame
 
@@ -70,6 +71,7 @@ def _parse_int(value, name: str, default: int) -> int:
 
 
 @login_required
+@route_access
 def coverage(request):
     """Leaders' coverage choropleth: ?metric=...&level=3|4."""
     export = _export_or_none(request, "coverage")
@@ -141,6 +143,7 @@ def _hotspots(user, *, days: int, incident_class: str | None, until: dt.date | N
 
 
 @login_required
+@route_access
 def hotspots(request):
     """Incident heatmap and Gi* hot/cold spots: ?days=7|30|90|365&incident_class=..."""
     export = _export_or_none(request, "hotspots")
@@ -172,6 +175,7 @@ def hotspots(request):
 
 
 @login_required
+@route_access
 def special(request):
     """Special grids by kind over the base grids."""
     export = _export_or_none(request, "special")
@@ -206,6 +210,7 @@ def _own_grid(request) -> Grid:
 
 
 @login_required
+@route_access
 def grid_head(request):
     """The grid head's polygon, its children and its incidents by status."""
     export = _export_or_none(request, "grid")

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 # The main pages, in the order the home page lists them; a layer adds its own by name here.
 PAGES = [
+    ("/overview/", _("grid overview")),
     ("/maps/coverage/", _("coverage map")),
     ("/maps/hotspots/", _("hotspots")),
     ("/maps/special/", _("special grids")),

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from layers.core.errors import RuleViolation
 from layers.grids.selectors import grids_geojson
+from layers.staff.access import route_access
 from layers.staff.scope import scope_for
 
 from .api.views import list_filters
@@ -16,6 +17,7 @@ PAGE_ROWS = 200
 
 
 @login_required
+@route_access
 def incident_page(request):
     error = None
     try:

@@ -223,12 +223,14 @@ def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -
 
 
 def special_grid_figures(*, user, ids: list[int]) -> dict[int, dict]:
-    """Per special grid: addresses and households inside (from the address link table), subjects
-    inside (count, in the user's scope) and geodesic area in m². Two queries for all grids."""
+    """Per special grid: addresses and households inside (from the address link table) and
+    subjects inside, all counted within the user's scope, and geodesic area in m². Two queries."""
     if not ids:
         return {}
+    scope = scope_for(user)
     with connection.cursor() as cur:
-        cur.execute(sql("special_figures"), {"ids": [int(i) for i in ids]})
+        cur.execute(sql("special_figures"), {"ids": [int(i) for i in ids], "everything": scope.is_admin,
+                                             "patterns": [p + "%" for p in scope.paths]})
         out = {gid: {"addresses": int(a), "households": int(h), "area_m2": int(area)}
                for gid, a, h, area in cur.fetchall()}
     # Subjects at addresses inside each special grid, counted within the user's scope only (a
