@@ -171,3 +171,15 @@ def test_boundary_hooks_run_in_stage_order_whatever_the_registration_order():
     assert order == list(hooks.STAGES)
     with pytest.raises(ValueError):
         hooks.on_boundaries_changed(lambda **kw: None, stage="maps")
+
+
+def test_no_test_imports_another_test_module_or_a_conftest():
+    """Shared test code lives in tests/factories.py and tests/support.py."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for line, name in _imports(path, module):
+            last = name.rsplit(".", 1)[-1]
+            if name.startswith("tests") and (last.startswith("test_") or last == "conftest"):
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert found == []
