@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from layers.staff.models import Role
-from tests.conftest import STREET_CODE
+from tests.support import STREET_CODE
 
 RESIDENTIAL_AREA = "310106013008"  # holds the demo's planted incident cluster
 
