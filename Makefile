@@ -27,6 +27,7 @@ test: db
 
 bench: setup
 	@$(PY) -m bench.run
+	@$(PY) -m bench.run --suite maps
 	@$(PY) -m bench.pages
 
 messages:

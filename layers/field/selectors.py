@@ -9,6 +9,7 @@ from django.utils import timezone
 from layers.grids.models import Grid
 from layers.incidents.models import FINAL_STATUSES, Department, Escalation, Incident, IncidentEvent, Status
 from layers.incidents.selectors import incident_get, incident_list
+from layers.patrols.selectors import patrol_open_get
 from layers.staff.models import Assignment, Role
 from layers.staff.scope import scope_for
 from layers.subjects.selectors import subject_list, visit_due_list
@@ -97,11 +98,7 @@ def queue_get(*, user, limit: int = 100, visits_within_days: int = 14) -> dict:
 
 
 def open_patrol(*, user):
-    """The user's running patrol through the patrols layer's selector (None without that layer)."""
-    try:
-        from layers.patrols.selectors import patrol_open_get
-    except ImportError:
-        return None
+    """The user's running patrol through the patrols layer's selector (None when none runs)."""
     return patrol_open_get(user=user)
 
 

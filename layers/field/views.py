@@ -4,11 +4,10 @@ pages post to the scoped API (directly, or through the offline queue when it is 
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from layers.core.views import home as core_home
 from layers.grids.selectors import grids_geojson
 from layers.incidents.models import RUNNING_STATUSES, EscalationLevel, IncidentClass, Status
 from layers.incidents.photos import MAX_PHOTOS
@@ -23,13 +22,6 @@ from layers.subjects.models import Subject, SubjectCategory, VisitKind
 from layers.subjects.services import SENSITIVE
 
 from . import selectors
-
-
-def home(request):
-    """"/": field staff start at their work queue; everyone else at the list of pages."""
-    if request.user.is_authenticated and scope_for(request.user).is_field:
-        return redirect("field-queue")
-    return core_home(request)
 
 
 REASONS = {

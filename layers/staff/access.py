@@ -152,6 +152,11 @@ ROUTES: dict[str, Rule] = {
     # The report page posts to incident-list POST: whoever may report may open it.
     "field-report": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
     "field-visits": VISITS,
+    # --- overview and assessment: figures per grid, the leaders' ranking ----------------------
+    "overview": COUNTS,
+    "overview-page": COUNTS,
+    # Grid scores and the staff's monthly scores (staff, not subjects: no personal data of residents).
+    "assessment-list": COUNTS,
     # --- plans -------------------------------------------------------------------------------
     "plan-list": PLANS,
     "plan-detail": PLANS,

@@ -16,10 +16,6 @@ def mobile(rng: random.Random) -> str:
     return f"17{rng.choice('01')}{rng.randrange(10**8):08d}"
 
 
-def landline(rng: random.Random) -> str:
-    return f"021-6{rng.randrange(10**7):07d}"
-
-
 def _has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 

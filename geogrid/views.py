@@ -1,0 +1,18 @@
+"""Project-level pages: the home page, which sits above every layer because it shows the
+acting user's roles (staff) beside the list of pages (core)."""
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from layers.core.pages import PAGES
+from layers.staff.access import route_access
+from layers.staff.scope import scope_for
+
+
+@login_required
+@route_access
+def home(request):
+    """"/": field staff start at their work queue (layers/field); everyone else at the list of pages."""
+    scope = scope_for(request.user)
+    if scope.is_field:
+        return redirect("field-queue")
+    return render(request, "core/home.html", {"pages": PAGES, "roles": sorted(scope.roles)})
