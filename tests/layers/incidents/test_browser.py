@@ -10,7 +10,7 @@ def test_incident_page_draws_my_incidents_offline(live_server, demo_grids, make_
     taxonomy_ensure()
     a, b = demo_grids[GRID_A].geometry.point_on_surface, demo_grids[GRID_B].geometry.point_on_surface
     head = make_user("head-a", "grid_head", demo_grids[GRID_A])
-    incident_create(lon=a.x, lat=a.y, description="堆物一", type="CA01")
+    first = incident_create(lon=a.x, lat=a.y, description="堆物一", type="CA01")
     second = incident_create(lon=a.x + 0.0001, lat=a.y, description="堆物二", type="CA01")
     incident_transition(incident=second, user=head, to="accepted")
     incident_create(lon=b.x, lat=b.y, description="邻居", type="CA01")
@@ -22,4 +22,9 @@ def test_incident_page_draws_my_incidents_offline(live_server, demo_grids, make_
     fills = page.eval_on_selector_all("path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))")
     assert len(fills) == 3 and {"#e66101", "#fdb863"} <= set(fills)
     assert page.locator(".incident-table tbody tr").count() == 2
+    # A marker's popup opens the incident's own page.
+    page.locator("path.leaflet-interactive[fill='#e66101'], path.leaflet-interactive[fill='#fdb863']").first.click(force=True)
+    link = page.locator(".leaflet-popup a.incident-link")
+    link.wait_for()
+    assert link.get_attribute("href") in {f"/incidents/{first.pk}/", f"/incidents/{second.pk}/"}
     page.screenshot(path=str(tmp_path / "incidents.png"))

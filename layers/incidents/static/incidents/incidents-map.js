@@ -27,12 +27,13 @@
           pointToLayer: function (f, latlng) {
             var p = f.properties;
             return L.circleMarker(latlng, {
-              radius: p.overdue ? 13 : 11,  // touch-sized: about 24 px across fillColor: COLOURS[p.status] || "#3388ff", fillOpacity: 0.85,
+              radius: p.overdue ? 13 : 11,  // touch-sized: about 24 px across
+              fillColor: COLOURS[p.status] || "#3388ff", fillOpacity: 0.85,
               color: p.overdue ? "#d7191c" : "#ffffff", weight: p.overdue ? 3 : 1
             }).bindPopup("<b>" + escapeHtml(p.ref) + "</b> " + escapeHtml(labels[p.status] || p.status) +
               (p.overdue ? " <b style='color:#d7191c'>!</b>" : "") + "<br>" + escapeHtml(p.type) +
               "<br>" + escapeHtml(p.description) +
-              "<br><a href='/incidents/" + encodeURIComponent(p.id) + "/'>" + escapeHtml(el.dataset.open || "open") + "</a>");
+              "<br><a class='incident-link' href='/incidents/" + encodeURIComponent(p.id) + "/'>" + escapeHtml(el.dataset.open || "open") + "</a>");
           }
         }).addTo(map);
         el.dataset.loaded = String(fc.features.length);
