@@ -12,6 +12,7 @@ db:
 
 setup: db
 	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py createcachetable
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
 demo: setup

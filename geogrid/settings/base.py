@@ -22,11 +22,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "axes",
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
     "django_filters",
     "layers.core",
+    "layers.audit",
     "layers.grids",
     "layers.staff",
     "layers.addresses",
@@ -44,8 +46,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "layers.core.security.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "layers.core.security.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "geogrid.urls"
@@ -97,6 +103,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+# django-axes first: it refuses a locked-out login before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -173,3 +184,88 @@ LOGGING = {
     # A 404 is an answer here (a point in no grid), not a warning; the access log has them.
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
+
+# --- login, sessions, audit ----------------------------------------------------------------
+# Ten wrong passwords (form, admin or basic auth) lock the account, and the address they came
+# from, for AXES_COOLOFF_TIME; an administrator can lift it earlier (`manage.py axes_reset`).
+AXES_FAILURE_LIMIT = int(os.environ.get("GEOGRID_LOGIN_FAILURES", "10"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = float(os.environ.get("GEOGRID_LOCKOUT_HOURS", "0.5"))  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "layers.core.lockout.lockout_response"
+AXES_VERBOSE = False
+# Behind a reverse proxy, set the number of proxies so the client's address is the one locked.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("GEOGRID_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT \
+    else ["REMOTE_ADDR"]
+# A session ends after this long without a request, and this long after the login in any case.
+GEOGRID_SESSION_IDLE_SECONDS = int(os.environ.get("GEOGRID_SESSION_IDLE_SECONDS", str(30 * 60)))
+GEOGRID_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("GEOGRID_SESSION_ABSOLUTE_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_AGE = GEOGRID_SESSION_ABSOLUTE_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Audit events (logins, failures, lockouts, reveals, exports, publishes, role changes) are kept
+# at least this many days; `manage.py audit_purge --commit` deletes older ones, never younger.
+GEOGRID_AUDIT_KEEP_DAYS = int(os.environ.get("GEOGRID_AUDIT_KEEP_DAYS", "180"))
+
+# --- load ----------------------------------------------------------------------------------
+# The database cache: shared by every worker process (rate-limit counters must be), no extra
+# server. `manage.py createcachetable` makes its table (make setup does).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "geogrid_cache"},
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+RATELIMIT_USE_CACHE = "default"
+# Rates per client (django-ratelimit syntax): logins per address, exports per user, public
+# routes per address.
+GEOGRID_RATE_LOGIN = os.environ.get("GEOGRID_RATE_LOGIN", "30/m")
+GEOGRID_RATE_EXPORT = os.environ.get("GEOGRID_RATE_EXPORT", "20/m")
+GEOGRID_RATE_PUBLIC = os.environ.get("GEOGRID_RATE_PUBLIC", "120/m")
+# An export query (CSV, XLSX, GeoPackage...) is cancelled by PostgreSQL after this long.
+GEOGRID_EXPORT_TIMEOUT_MS = int(os.environ.get("GEOGRID_EXPORT_TIMEOUT_MS", "30000"))
+
+# --- security headers ----------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+
+def _basemap_hosts(choice: str) -> list[str]:
+    """Origins the configured basemap loads tiles from (see maps/basemap.py)."""
+    low = (choice or "none").strip().lower()
+    if low == "tianditu":
+        return ["https://*.tianditu.gov.cn"]
+    if low == "osm":
+        return ["https://tile.openstreetmap.org"]
+    if low in ("gaode", "amap"):
+        return ["https://*.is.autonavi.com"]
+    if "{z}" in low:
+        u = urlparse(choice)
+        if u.scheme and u.netloc:
+            # a subdomain placeholder ({s}.tiles.example) becomes a wildcard
+            host = "*." + u.netloc.split(".", 1)[-1] if "{" in u.netloc else u.netloc
+            return [f"{u.scheme}://{host}"]
+    return []
+
+
+# Scripts and styles only from this origin. 'unsafe-inline' stays for scripts and styles because
+# folium writes each map as an inline script; everything else (fetch, images, fonts, frames,
+# plugins, form targets) is held to this origin, so injected markup cannot load or send
+# anything elsewhere.
+GEOGRID_CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src " + " ".join(["'self'", "data:", "blob:", *_basemap_hosts(GEOGRID_BASEMAP)]),
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "manifest-src 'self'",
+    "frame-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
+# django-axes reports each failure as a warning; the audit log keeps them (layers.audit).
+LOGGING["loggers"]["axes"] = {"handlers": ["console"], "level": "ERROR", "propagate": False}

@@ -1,5 +1,6 @@
 """Writes to plans: drafts of a parent's base children, edited with undo/redo and published
 atomically through the grids services (which keep codes, versions and hooks)."""
+import hashlib
 import json
 import math
 from collections import defaultdict
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj import Geod
 
+from layers.audit.services import audit_record
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import geodesic_area_m2, to_multipolygon
@@ -144,10 +146,35 @@ def plan_redo(*, plan: Plan, user=None) -> Plan:
 
 # --- creating and closing -----------------------------------------------------------------
 
-def parent_fingerprint(*, parent: Grid) -> list[list[int]]:
-    """[[id, version], ...] of the parent's current base children, sorted."""
-    return [list(r) for r in Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True)
-            .order_by("pk").values_list("pk", "version")]
+# Bookkeeping fields that change without the grid itself changing.
+_DIGEST_SKIP = {"created_at", "updated_at", "next_child_seq", "path"}
+
+
+def _grid_digest(grid: Grid) -> str:
+    """A digest of every attribute of a grid (name, use, station, dates, boundary...): a plan
+    made before any of them changed must not publish over the change."""
+    parts = []
+    for f in Grid._meta.concrete_fields:
+        if f.name in _DIGEST_SKIP:
+            continue
+        value = getattr(grid, f.attname)
+        if f.name == "geometry":
+            value = hashlib.sha256(bytes(value.ewkb)).hexdigest() if value is not None else None
+        parts.append([f.attname, str(value)])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:24]
+
+
+def parent_fingerprint(*, parent: Grid) -> list[list]:
+    """[[id, version, digest of all attributes], ...] of the parent's current base children, by id."""
+    return [[g.pk, g.version, _grid_digest(g)]
+            for g in Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True).order_by("pk")]
+
+
+def _fingerprint_unchanged(stored: list, current: list) -> bool:
+    # Drafts made before digests were kept hold [id, version] pairs: compare those as before.
+    if any(len(entry) < 3 for entry in stored):
+        return [list(e[:2]) for e in stored] == [e[:2] for e in current]
+    return [list(e) for e in stored] == current
 
 
 @transaction.atomic
@@ -166,7 +193,7 @@ def plan_create(*, parent: Grid, user=None, name: str = "") -> Plan:
         raise RuleViolation("level_unknown", _("%(grid)s is at the lowest level and cannot have children")
                             % {"grid": parent}, grids=[parent.code])
     plan = Plan(parent=parent, author=user if user and user.pk else None, name=name, level=level,
-                base_fingerprint=[[c.pk, c.version] for c in sorted(children, key=lambda c: c.pk)])
+                base_fingerprint=[[c.pk, c.version, _grid_digest(c)] for c in sorted(children, key=lambda c: c.pk)])
     plan.full_clean()
     plan.save()
     PlanGrid.objects.bulk_create([PlanGrid(plan=plan, name=c.name, kind=c.kind, use=c.use, geometry=c.geometry,
@@ -692,7 +719,7 @@ def plan_publish(*, plan: Plan, user=None) -> dict:
     plan = _lock_draft(plan)
     parent = Grid.objects.select_for_update().get(pk=plan.parent_id)
     current = parent_fingerprint(parent=parent)
-    if current != plan.base_fingerprint:
+    if not _fingerprint_unchanged(plan.base_fingerprint, current):
         raise PlanConflict("plan_conflict", _("The grids of %(parent)s were changed by someone else since this plan was made; "
                                               "your draft is kept: start a new plan and apply your changes again")
                            % {"parent": parent}, grids=[parent.code])
@@ -750,6 +777,8 @@ def plan_publish(*, plan: Plan, user=None) -> dict:
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at", "updated_at"])
+    audit_record(action="publish", user=user, target=plan, parent=parent.code,
+                 created=[g.code for g in created], retired=[g.code for g in retire])
     return {"plan": plan.pk, "created": [{"id": g.pk, "code": g.code, "name": g.name} for g in created],
             "retired": [{"id": g.pk, "code": g.code, "name": g.name} for g in retire],
             "updated": [{"id": src.pk, "code": src.code, "name": pg.name} for pg, src in updates if src not in retire],

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from layers.core.lockout import lockout_message
+
 from .selectors import token_active_get
 from .services import TOKEN_PREFIX, token_hash, token_touch
 
@@ -23,6 +25,12 @@ def _user_for_token(raw: str):
     return token.user, token
 
 
+class LockedOut(exceptions.APIException):
+    """Too many wrong passwords (django-axes locked the account or address)."""
+    status_code = 429
+    default_code = "locked_out"
+
+
 class BasicOrTokenAuthentication(authentication.BasicAuthentication):
     """HTTP basic auth whose password may be a personal API token of that user."""
     www_authenticate_realm = REALM
@@ -33,7 +41,13 @@ class BasicOrTokenAuthentication(authentication.BasicAuthentication):
             if getattr(user, get_user_model().USERNAME_FIELD) != userid:
                 raise exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
             return user, token
-        return super().authenticate_credentials(userid, password, request)
+        try:
+            return super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            # django-axes marks the request it refused; say so instead of "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut(lockout_message())
+            raise
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

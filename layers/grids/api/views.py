@@ -10,6 +10,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
+from layers.core.exports import bounded_export
+from layers.core.ratelimits import limit_export
+
 from ..io import EXPORT_FORMATS, grids_export_bytes
 from ..models import Grid, GridKind
 from ..selectors import grid_ancestors, grid_coverage_report, grid_get, grid_list, grids_geojson
@@ -130,11 +134,14 @@ class GridExportView(APIView):
     @extend_schema(parameters=LIST_PARAMS + [OpenApiParameter("format", str, enum=list(EXPORT_FORMATS))],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
                    summary="Export grids as GeoJSON, GeoPackage or zipped Shapefile")
+    @limit_export
     def get(self, request):
         fmt = request.query_params.get("format", "geojson")
         if fmt not in EXPORT_FORMATS:
             raise ValidationError({"format": _("use one of %(f)s") % {"f": ", ".join(EXPORT_FORMATS)}})
-        data, content_type, ext = grids_export_bytes(filtered_grids(request.query_params), fmt=fmt)
+        with bounded_export():
+            data, content_type, ext = grids_export_bytes(filtered_grids(request.query_params), fmt=fmt)
+        audit_record(action="export", request=request, target_type="grids.Grid", format=fmt)
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="grids.{ext}"'
         return response

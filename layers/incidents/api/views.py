@@ -1,5 +1,4 @@
 """Thin API views: parse, call a selector or service, shape the answer."""
-import csv
 import hashlib
 import io
 import json
@@ -15,7 +14,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
+from layers.core.exports import bounded_export, csv_writer
+from layers.core.ratelimits import limit_export
 from layers.grids.models import GridKind
 from layers.staff.selectors import grid_list_in_scope, scope_q
 
@@ -258,6 +260,7 @@ EXPORT_COLUMNS = ["id", "ref", "reported_at", "status", "incident_class", "categ
 class ExportView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
 
+    @limit_export
     def get(self, request):
         fmt = request.query_params.get("format", "csv")
         if fmt != "csv":
@@ -265,14 +268,18 @@ class ExportView(APIView):
         qs = incident_list(user=request.user, **list_filters(request.query_params))
         buf = io.StringIO()
         buf.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-        w = csv.writer(buf)
+        w = csv_writer(buf)
         w.writerow(EXPORT_COLUMNS)
-        for i in qs.iterator(chunk_size=1000):
-            w.writerow([i.pk, i.ref, timezone.localtime(i.reported_at).isoformat(), i.status, i.incident_class,
-                        i.type.parent.name if i.type.parent_id else "", i.type.name, i.source, i.grid.code,
-                        i.grid.name, round(i.geometry.x, 7), round(i.geometry.y, 7),
-                        timezone.localtime(i.deadline).isoformat(), int(i.overdue), i.escalation_level,
-                        timezone.localtime(i.closed_at).isoformat() if i.closed_at else "", i.description])
+        n = 0
+        with bounded_export():
+            for i in qs.iterator(chunk_size=1000):
+                w.writerow([i.pk, i.ref, timezone.localtime(i.reported_at).isoformat(), i.status, i.incident_class,
+                            i.type.parent.name if i.type.parent_id else "", i.type.name, i.source, i.grid.code,
+                            i.grid.name, round(i.geometry.x, 7), round(i.geometry.y, 7),
+                            timezone.localtime(i.deadline).isoformat(), int(i.overdue), i.escalation_level,
+                            timezone.localtime(i.closed_at).isoformat() if i.closed_at else "", i.description])
+                n += 1
+        audit_record(action="export", request=request, target_type="incidents.Incident", rows=n, format="csv")
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="incidents-{timezone.localdate():%Y%m%d}.csv"'
         return response

@@ -1,4 +1,3 @@
-import csv
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
@@ -9,8 +8,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
+from layers.core.exports import bounded_export, csv_writer
+from layers.core.ratelimits import limit_export
 from layers.staff.selectors import user_is_admin
 
 from .. import selectors
@@ -86,17 +88,23 @@ class SubjectRevealView(APIView):
 class SubjectExportView(APIView):
     """CSV of the subjects in your scope, sensitive values masked."""
 
+    @limit_export
     def get(self, request):
         qs = selectors.subject_list(user=request.user, grid_id=_int_param(request, "grid"),
                                     category=request.query_params.get("category") or None)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="subjects.csv"'
         response.write("\ufeff")  # Excel reads UTF-8 Chinese only with a BOM
-        w = csv.writer(response)
+        w = csv_writer(response)
         w.writerow(["id", "kind", "name", "category", "address", "grid_code", "needs", "contact", *SENSITIVE])
-        for s in qs:
-            w.writerow([s.pk, s.kind, s.name, s.get_category_display(), s.address.full_text,
-                        s.grid.code if s.grid else "", s.needs, s.contact, *[mask(f, getattr(s, f)) for f in SENSITIVE]])
+        n = 0
+        with bounded_export():
+            for s in qs:
+                w.writerow([s.pk, s.kind, s.name, s.get_category_display(), s.address.full_text,
+                            s.grid.code if s.grid else "", s.needs, s.contact,
+                            *[mask(f, getattr(s, f)) for f in SENSITIVE]])
+                n += 1
+        audit_record(action="export", request=request, target_type="subjects.Subject", rows=n, format="csv")
         return response
 
 
