@@ -13,6 +13,7 @@ db:
 setup: db
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py createcachetable
+	@$(PY) manage.py fieldkey_rotate --pending
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
 demo: setup
@@ -20,7 +21,8 @@ demo: setup
 
 run: demo
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	@GUNICORN_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geogrid/gunicorn.conf.py geogrid.wsgi -b $(HOST):$(PORT) --access-logfile - --error-logfile -
+	@$(PY) manage.py collectstatic --noinput -v 0
+	@DJANGO_SETTINGS_MODULE=geogrid.settings.production SECURE_COOKIES=0 GUNICORN_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geogrid/gunicorn.conf.py geogrid.wsgi -b $(HOST):$(PORT) --access-logfile - --error-logfile -
 
 test: db
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules

@@ -5,11 +5,16 @@ from urllib.parse import unquote, urlparse
 
 from django.utils.translation import gettext_lazy as _
 
+from geogrid import keyfile
+
 from .gis_libs import GDAL_LIBRARY_PATH, GEOS_LIBRARY_PATH  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-dev-key-change-me")
+# Secrets come from the key file that set-up generates (var/keys.json, mode 0600, outside git;
+# see geogrid/keyfile.py), or from the environment, which wins. None is written in the source.
+_KEYS = keyfile.read()
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _KEYS.get("secret_key", "")
 DEBUG = False
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -173,8 +178,13 @@ GEOGRID_NEAR_BOUNDARY_M = 5.0
 # Basemap: "none" (default: offline), "tianditu", "osm", or a local tile URL template.
 GEOGRID_BASEMAP = os.environ.get("GEOGRID_BASEMAP", "none")
 GEOGRID_TIANDITU_KEY = os.environ.get("GEOGRID_TIANDITU_KEY", "")
-# Key for sensitive fields at rest (Fernet, urlsafe base64 of 32 bytes). Production must set it.
-GEOGRID_FIELD_KEY = os.environ.get("GEOGRID_FIELD_KEY", "")
+# Keys for sensitive fields at rest (Fernet, urlsafe base64 of 32 bytes): the current one encrypts,
+# all of them read (during a rotation). From the key file, or GEOGRID_FIELD_KEY in the environment.
+GEOGRID_FIELD_KEYS = [os.environ["GEOGRID_FIELD_KEY"]] if os.environ.get("GEOGRID_FIELD_KEY") \
+    else keyfile.field_keys(_KEYS)
+GEOGRID_FIELD_KEY = GEOGRID_FIELD_KEYS[0] if GEOGRID_FIELD_KEYS else ""
+# Running processes re-read the key file when it changes (a rotation adds and names a new key).
+GEOGRID_FIELD_KEYS_FOLLOW_FILE = not os.environ.get("GEOGRID_FIELD_KEY")
 
 LOGGING = {
     "version": 1,
@@ -227,7 +237,7 @@ GEOGRID_EXPORT_TIMEOUT_MS = int(os.environ.get("GEOGRID_EXPORT_TIMEOUT_MS", "300
 # --- security headers ----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"  # no page of geogrid is meant to be framed
 
 
 def _basemap_hosts(choice: str) -> list[str]:
@@ -265,7 +275,7 @@ GEOGRID_CSP = "; ".join([
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
-    "frame-ancestors 'self'",
+    "frame-ancestors 'none'",
 ])
 # django-axes reports each failure as a warning; the audit log keeps them (layers.audit).
 LOGGING["loggers"]["axes"] = {"handlers": ["console"], "level": "ERROR", "propagate": False}
