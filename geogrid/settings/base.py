@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "layers.core.security.SecurityHeadersMiddleware",
+    "layers.core.ratelimits.RouteRateLimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -231,6 +232,15 @@ RATELIMIT_USE_CACHE = "default"
 GEOGRID_RATE_LOGIN = os.environ.get("GEOGRID_RATE_LOGIN", "30/m")
 GEOGRID_RATE_EXPORT = os.environ.get("GEOGRID_RATE_EXPORT", "20/m")
 GEOGRID_RATE_PUBLIC = os.environ.get("GEOGRID_RATE_PUBLIC", "120/m")
+# Routes limited by name (kind, methods counted; None = all): logins by form, and what anonymous
+# visitors may call. Exports are limited in their views (per user).
+GEOGRID_RATE_ROUTES = {
+    "login": ("login", ("POST",)),
+    "admin:login": ("login", ("POST",)),
+    "service-card": ("public", None),
+    "staff-photo": ("public", None),
+    "schema": ("public", None),
+}
 # An export query (CSV, XLSX, GeoPackage...) is cancelled by PostgreSQL after this long.
 GEOGRID_EXPORT_TIMEOUT_MS = int(os.environ.get("GEOGRID_EXPORT_TIMEOUT_MS", "30000"))
 

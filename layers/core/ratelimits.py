@@ -57,3 +57,30 @@ def limit_export(view):
 def limit_public(view):
     """Routes open to anonymous visitors: per client address."""
     return _limited("public", _client_key)(view)
+
+
+class RouteRateLimitMiddleware:
+    """Rate limits by route name, for routes whose views are not ours to decorate (the login
+    forms) or that are open to anyone (GEOGRID_RATE_ROUTES: route name -> (kind, methods)).
+    Counted per client address in the shared cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.routes = getattr(settings, "GEOGRID_RATE_ROUTES", {})
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = getattr(request, "resolver_match", None)
+        rule = self.routes.get(match.view_name) if match else None
+        if rule is None:
+            return None
+        kind, methods = rule
+        if methods and request.method not in methods:
+            return None
+        rate = getattr(settings, f"GEOGRID_RATE_{kind.upper()}")
+        if rate and is_ratelimited(request, group=f"geogrid.{kind}", key=_client_key, rate=rate, method=ALL,
+                                   increment=True):
+            return ratelimited_response(request)
+        return None

@@ -82,3 +82,17 @@ def test_exports_are_rate_limited_per_user(demo_grids, make_user, settings):
     other = APIClient()
     other.force_authenticate(make_user("calm-head", "grid_head", demo_grids["310106013001001"]))
     assert other.get("/api/incidents/export/?format=csv").status_code == 200
+
+
+def test_login_posts_and_public_routes_are_rate_limited_per_address(db, settings):
+    from django.test import Client
+
+    settings.GEOGRID_RATE_LOGIN = "4/m"
+    settings.GEOGRID_RATE_PUBLIC = "3/m"
+    c = Client(REMOTE_ADDR="10.20.30.40")
+    codes = [c.post("/accounts/login/", {"username": f"nobody-{i}", "password": "x"}).status_code for i in range(6)]
+    assert codes[:4] == [200] * 4 and codes[4:] == [429, 429]
+    assert c.get("/accounts/login/").status_code == 200  # showing the form is not counted
+    codes = [c.get("/service-card/").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    assert Client(REMOTE_ADDR="10.20.30.41").get("/service-card/").status_code == 200
