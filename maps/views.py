@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
+from layers.core.ratelimits import export_refusal
 from layers.grids.models import Grid, GridKind
 from layers.staff.access import route_access
 from layers.staff.models import Assignment, Role
@@ -45,7 +47,11 @@ def _export_or_none(request, name: str):
         return None
     if fmt not in ("png", "pdf"):
         return HttpResponseBadRequest(_("format must be html, png or pdf"))
+    refused = export_refusal(request)  # a PNG/PDF costs a browser render: rate-limited like exports
+    if refused is not None:
+        return refused
     data = render_page(request, fmt)
+    audit_record(action="export", request=request, target_type=f"maps.{name}", format=fmt)
     resp = HttpResponse(data, content_type="image/png" if fmt == "png" else "application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
     return resp

@@ -84,3 +84,12 @@ class RouteRateLimitMiddleware:
                                    increment=True):
             return ratelimited_response(request)
         return None
+
+
+def export_refusal(request):
+    """For plain views that export: the 429 answer when the user is over the export rate, else None."""
+    rate = getattr(settings, "GEOGRID_RATE_EXPORT", "")
+    if rate and is_ratelimited(request, group="geogrid.export", key=_user_or_ip, rate=rate, method=ALL,
+                               increment=True):
+        return ratelimited_response(request)
+    return None
