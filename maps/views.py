@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -233,6 +235,9 @@ def grid_head(request):
         "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0})
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("days", int), OpenApiParameter("until", str, description="YYYY-MM-DD"),
+    OpenApiParameter("incident_class", str)], responses=OpenApiTypes.OBJECT))
 class HotspotsAPI(APIView):
     """GET /api/hotspots/?days=N[&until=YYYY-MM-DD][&incident_class=] -> per micro-grid Gi* classification
     over the N days up to now, or up to and including the day `until`."""

@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "layers.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Bodies and URL values checked before any view (NUL, bigint ids): layers/core/edge.py.
+    "layers.core.edge.EdgeValidationMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "layers.core.security.SessionTimeoutMiddleware",
@@ -145,6 +147,9 @@ REST_FRAMEWORK = {
                                    "layers.staff.access.RouteAccess"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "layers.core.api.exception_handler",
+    # Strict JSON with bounded nesting, no NUL; an object unless the view takes an array.
+    "DEFAULT_PARSER_CLASSES": ["layers.core.edge.SafeJSONParser", "layers.core.edge.SafeFormParser",
+                               "layers.core.edge.SafeMultiPartParser"],
     # `?format=` names file formats (export, png, pdf) in this API, not DRF renderers.
     "URL_FORMAT_OVERRIDE": None,
 }
@@ -158,6 +163,13 @@ SPECTACULAR_SETTINGS = {
 # One storage SRID for every geometry: CGCS2000 (EPSG:4490), the national datum. At map scale
 # it equals WGS84 (they differ by centimetres), so GeoJSON out is usable as WGS84.
 GEOGRID_SRID = 4490
+# Input limits, each refused with a 400 naming it: a geometry's vertices per ring (or line) and
+# rings per polygon (checking a boundary is superlinear in its vertices), points in one locate
+# batch, nesting depth of a JSON body.
+GEOGRID_MAX_VERTICES = int(os.environ.get("GEOGRID_MAX_VERTICES", "20000"))
+GEOGRID_MAX_RINGS = int(os.environ.get("GEOGRID_MAX_RINGS", "500"))
+GEOGRID_MAX_BATCH = int(os.environ.get("GEOGRID_MAX_BATCH", "10000"))
+GEOGRID_MAX_JSON_DEPTH = int(os.environ.get("GEOGRID_MAX_JSON_DEPTH", "32"))
 # Grid levels: an integer depth with a name; the hierarchy may use any contiguous run of them.
 GEOGRID_LEVELS = {
     1: _("district"),

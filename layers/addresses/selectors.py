@@ -18,7 +18,7 @@ from .models import Address
 from .normalise import normalise_address
 from .sqlfiles import sql
 
-MAX_BATCH = 10_000
+MAX_BATCH = settings.GEOGRID_MAX_BATCH  # points per locate batch (a setting; 400 beyond it)
 
 _CURRENT = {
     "hit": "SELECT DISTINCT pts.ord, p.grid_id, p.kind, p.level "

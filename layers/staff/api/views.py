@@ -2,7 +2,8 @@ import mimetypes
 
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
@@ -11,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.core import params as P
 from layers.staff.models import ApiToken, Assignment
 from layers.staff.selectors import scope_q, staff_photo_get, token_get, token_list, user_roles
 from layers.staff.services import token_create, token_revoke
@@ -21,6 +23,8 @@ from .serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSer
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("grid", str, description="grid code prefix"),
+                                                 OpenApiParameter("role", str)], responses=OpenApiTypes.OBJECT))
 class StaffListView(APIView):
     """Assignments on grids in your scope: who answers for which grid, with which duties.
     ?grid=<code prefix>&role="""
@@ -28,15 +32,18 @@ class StaffListView(APIView):
     def get(self, request):
         qs = (Assignment.objects.filter(scope_q(user=request.user, field="grid"), active=True)
               .select_related("user", "grid").order_by("grid__code", "role", "user__username"))
-        if request.query_params.get("grid"):
-            qs = qs.filter(grid__code__startswith=request.query_params["grid"])
-        if request.query_params.get("role"):
-            qs = qs.filter(role=request.query_params["role"])
+        grid = P.text(request.query_params.get("grid"), "grid", max_length=50)
+        role = P.text(request.query_params.get("role"), "role", max_length=50)
+        if grid:
+            qs = qs.filter(grid__code__startswith=grid)
+        if role:
+            qs = qs.filter(role=role)
         return Response([{"username": a.user.username, "name": a.user.get_full_name() or a.user.username,
                           "role": a.role, "grid_id": a.grid_id, "grid_code": a.grid.code, "grid_name": a.grid.name,
                           "duties": a.duties} for a in qs[:5000]])
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class MeView(APIView):
     """The acting user's roles and grids."""
 
@@ -59,6 +66,7 @@ class _AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+@extend_schema_view(get=extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}))
 class StaffPhotoView(APIView):
     """Public: the photo of a staff member who agreed to be shown on the service card (亮牌);
     404 for anyone else. The only route to staff photos: MEDIA is not served."""
