@@ -30,6 +30,7 @@ test: db
 
 bench: setup
 	@$(PY) -m bench.run
+	@$(PY) -m bench.run --suite maps
 
 backup: setup
 	@$(PY) manage.py backup_create

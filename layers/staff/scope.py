@@ -32,6 +32,11 @@ class Scope:
         return tuple(sorted({p for ps in self.role_paths.values() for p in ps}))
 
     @property
+    def grid_ids(self) -> tuple[int, ...]:
+        """The grids the user is assigned to (the tops of their subtrees)."""
+        return tuple(sorted(self.grid_levels))
+
+    @property
     def is_admin(self) -> bool:
         return self.everything
 
@@ -60,6 +65,11 @@ class Scope:
         for p in paths:
             q |= Q(**{key: p})
         return q
+
+    def acts_as(self, *roles) -> bool:
+        """True when the user holds one of `roles` on some grid (administrators get no special
+        treatment here: this answers "does the user work in this capacity anywhere")."""
+        return bool(self.paths_for(*roles))
 
     def paths_for(self, *roles) -> tuple[str, ...]:
         wanted = {str(r) for r in roles}
@@ -110,6 +120,8 @@ def scope_for(user) -> Scope:
     """The scope of `user`, computed once and kept on the user object for the request."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
+    if isinstance(user, SystemActor):
+        return EVERYTHING
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
@@ -134,3 +146,19 @@ def scope_forget(user) -> None:
     """Drop the cached scope (after the user's assignments changed within one request)."""
     if user is not None and hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+
+
+class SystemActor:
+    """The actor of scheduled jobs (monthly assessments): sees every grid, holds no role. Never
+    a request's user."""
+    pk = None
+    id = None
+    username = "system"
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    is_staff = False
+
+
+SYSTEM = SystemActor()
+EVERYTHING = Scope(user_id=None, authenticated=True, everything=True)

@@ -20,7 +20,9 @@ from layers.core.errors import InvalidCoordinates, RuleViolation
 from layers.staff.authentication import challenge, user_from_authorization
 
 from ..normalise import normalise_address
-from ..selectors import MAX_BATCH, address_locate_json, address_search
+from layers.grids.locate import locate_json
+
+from ..selectors import MAX_BATCH, address_search
 
 # Who was found logged in recently, per worker process: checking the session costs two queries
 # (session row, user row), more than the lookup itself. An entry lives AUTH_TTL seconds, so a
@@ -55,10 +57,6 @@ def _authenticated(request) -> bool:
 
 def _json(data, status=200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-def _bad(exc: RuleViolation) -> JsonResponse:
-    return _json(exc.as_dict(), status=400)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -121,25 +119,30 @@ def _forbidden() -> JsonResponse:
 @csrf_exempt  # a lookup changes nothing, so a forged cross-site POST gains nothing to read or write
 def locate(request):
     """GET ?lon=&lat=[&crs=][&date=] one point; GET ?address= text search; POST a batch."""
+    # A broken rule (bad coordinates, date, body) leaves as a RuleViolation: the one error
+    # channel (layers/core/middleware.py) answers it with its reason as JSON.
     if not _authenticated(request):
         return _forbidden()
-    try:
-        if request.method == "POST":
-            return _locate_batch(request)
-        if request.method != "GET":
-            return _json({"detail": _("Method not allowed")}, status=405)
-        q = request.GET
-        if "address" in q:
-            return _search(q)
-        if "lon" not in q or "lat" not in q:
-            raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
-        lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
-        (text,) = address_locate_json(points=[(lon, lat)], on=_date(q.get("date")))
-    except RuleViolation as exc:
-        return _bad(exc)
+    if request.method == "POST":
+        return _locate_batch(request)
+    if request.method != "GET":
+        return _json({"detail": _("Method not allowed")}, status=405)
+    q = request.GET
+    if "address" in q:
+        return _search(q)
+    if "lon" not in q or "lat" not in q:
+        raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
+    lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
+    (text,) = locate_json([(lon, lat)], on=_date(q.get("date")))
     if text is None:
         return _json({"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
-                      % {"lon": q["lon"], "lat": q["lat"]}}, status=404)
+                      % {"lon": q["lon"], "lat": q["lat"]}, "gap": False, "chain": []}, status=404)
+    if '"gap":true' in text:
+        # A coverage gap: base grids cover the point, no micro-grid does (layers/grids/locate.py).
+        chain = json.loads(text)["chain"]
+        return _json({"detail": _("No micro-grid holds the point (%(lon)s, %(lat)s): it lies in a coverage gap of "
+                                  "%(grid)s") % {"lon": q["lon"], "lat": q["lat"], "grid": chain[0]["name"]},
+                      "gap": True, "chain": chain}, status=404)
     return HttpResponse(text, content_type="application/json")
 
 
@@ -165,7 +168,7 @@ def _locate_batch_inner(request):
     crs = normalise_crs(body.get("crs") or "wgs84")
     points = _points(body["points"], crs)
     on = _date(body.get("date"))
-    texts = address_locate_json(points=points, on=on)
+    texts = locate_json(points, on=on)
     out = '{"results":[' + ",".join(t if t is not None else "null" for t in texts) + "]}"
     return HttpResponse(out, content_type="application/json")
 

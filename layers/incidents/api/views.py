@@ -2,7 +2,6 @@
 import hashlib
 import io
 import json
-import re
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
@@ -22,11 +21,11 @@ from layers.core.errors import RuleViolation
 from layers.core.exports import bounded_export, csv_writer
 from layers.core.ratelimits import limit_export
 from layers.grids.models import GridKind
-from layers.staff.selectors import grid_list_in_scope, scope_q
+from layers.staff.scope import scope_for
 
-from ..models import Department, Incident
 from ..photos import MAX_PHOTOS, clean_photo, photo_thumbnail
-from ..selectors import incident_counts_by_grid, incident_get, incident_list, incident_type_list, photo_get
+from ..selectors import (department_get, incident_counts_by_grid, incident_get, incident_get_for_rating, incident_list,
+                         incident_type_list, photo_get)
 from ..services import (IdempotencyConflict, escalation_respond, incident_escalate, incident_intake, incident_move,
                         incident_transition, rating_create)
 from .serializers import incident_detail, incident_summary
@@ -226,9 +225,7 @@ class IncidentEscalateView(APIView):
         d = _fields(request, ("department", "note"))
         dep = d.get("department")
         if dep not in (None, ""):
-            dep_id = P.integer(dep, "department") if re.fullmatch(r"[0-9]{1,18}", dep) else None
-            department = (Department.objects.filter(pk=dep_id).first() if dep_id else None) \
-                or Department.objects.filter(code=dep).first()
+            department = department_get(ref=dep)
             if department is None:
                 raise RuleViolation("department_unknown", _("Unknown department %(d)r") % {"d": dep})
         incident_escalate(incident=incident, user=request.user, note=d.get("note") or "",
@@ -250,15 +247,7 @@ class EscalationRespondView(APIView):
                                       responses=OpenApiTypes.OBJECT))
 class IncidentRateView(APIView):
     def post(self, request, pk):
-        # The reporter may rate their own case even if it lies outside any grid they work in.
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
-            raise Http404
-        incident = (Incident.objects.filter(scope_q(user=request.user, field="grid")).filter(pk=pk).first()
-                    or Incident.objects.filter(pk=pk, reporter=request.user).first())
-        if incident is None:
-            raise Http404
+        incident = incident_get_for_rating(user=request.user, pk=pk)
         d = _fields(request, ("note",))
         score = P.integer(P.body_object(request.data).get("score"), "score", minimum=-100, maximum=100)
         rating = rating_create(incident=incident, user=request.user, score=score, note=d.get("note") or "")
@@ -335,10 +324,10 @@ class StatsView(APIView):
         until = _parse_when(request.query_params.get("until"), "until")
         level = P.integer(request.query_params.get("level"), "level", default=4, minimum=0, maximum=100)
         kind = P.text(request.query_params.get("kind"), "kind", max_length=50) or GridKind.BASE
-        grids = grid_list_in_scope(user=request.user).filter(level=int(level))
+        grids = scope_for(request.user).grids().filter(level=int(level))
         grids = grids.exclude(kind=GridKind.BASE) if kind == "special" else grids.filter(kind=kind)
         grids = list(grids.order_by("code").values("id", "code", "name", "level", "kind"))
-        counts = incident_counts_by_grid(grid_ids=[g["id"] for g in grids], since=since, until=until)
+        counts = incident_counts_by_grid(user=request.user, grid_ids=[g["id"] for g in grids], since=since, until=until)
         return Response({"since": str(since) if since else None, "until": str(until) if until else None,
                          "level": int(level), "grids": [{**g, **counts[g["id"]]} for g in grids]})
 

@@ -1,12 +1,11 @@
 """Thin API over the plan services. Planner role only; plans out of scope are 404."""
 import json
 
-from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,22 +17,8 @@ from .. import services
 from ..autopartition import plan_autopartition
 from ..models import Plan
 from ..selectors import plan_get, plan_list, planner_may_plan
-
-
-def _body(serializer_name: str, **fields):
-    return inline_serializer(name=serializer_name, fields=fields)
-
-
-_GEOMETRY = serializers.JSONField(required=False, help_text="GeoJSON geometry (WGS84 unless crs)")
-# One body for every plan action; each action reads the fields it needs.
-PLAN_ACTION = _body(
-    "PlanAction", crs=serializers.CharField(required=False), grid=serializers.IntegerField(required=False),
-    line=_GEOMETRY, grids=serializers.ListField(child=serializers.IntegerField(), required=False),
-    geometry=_GEOMETRY, name=serializers.CharField(required=False), kind=serializers.CharField(required=False),
-    use=serializers.CharField(required=False), target_households=serializers.IntegerField(required=False),
-    band=serializers.ListField(child=serializers.IntegerField(), required=False),
-    lines=serializers.ListField(child=serializers.JSONField(), required=False),
-    strict_lines=serializers.BooleanField(required=False))
+from .serializers import (AutopartitionIn, DrawIn, GridUpdateIn, MergeIn, NoInput, PlanCreateIn, SplitIn,
+                          read)
 
 
 def _plan(request, pk) -> Plan:
@@ -60,10 +45,8 @@ def plan_payload(plan: Plan, *, problems: bool = True) -> dict:
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=[OpenApiParameter("parent", int), OpenApiParameter("status", str)],
-                      responses=OpenApiTypes.OBJECT),
-    post=extend_schema(request=_body("PlanCreate", parent=serializers.IntegerField(),
-                                     name=serializers.CharField(required=False)), responses=OpenApiTypes.OBJECT))
+    get=extend_schema(parameters=[OpenApiParameter("parent", int), OpenApiParameter("status", str)], responses=OpenApiTypes.OBJECT),
+    post=extend_schema(request=PlanCreateIn, responses=OpenApiTypes.OBJECT))
 class PlanListView(APIView):
     def get(self, request):
         q = request.query_params
@@ -74,15 +57,13 @@ class PlanListView(APIView):
                           "created_at": p.created_at, "updated_at": p.updated_at} for p in qs[:200]])
 
     def post(self, request):
-        d = P.body_object(request.data)
-        try:
-            parent = Grid.objects.get(pk=P.identifier(d.get("parent"), "parent"))
-        except Grid.DoesNotExist:
+        d = read(PlanCreateIn, request.data)
+        parent = Grid.objects.filter(pk=d["parent"]).first()
+        if parent is None:
             raise RuleViolation("parent_unknown", _("parent: a grid id is required"))
         if not planner_may_plan(user=request.user, parent=parent):
             raise Http404
-        plan = services.plan_create(parent=parent, user=request.user,
-                                    name=(P.text(d.get("name"), "name", max_length=100) or ""))
+        plan = services.plan_create(parent=parent, user=request.user, name=d["name"])
         return Response(plan_payload(plan), status=status.HTTP_201_CREATED)
 
 
@@ -92,69 +73,93 @@ class PlanDetailView(APIView):
         return Response(plan_payload(_plan(request, pk)))
 
 
-@extend_schema_view(post=extend_schema(request=PLAN_ACTION, responses=OpenApiTypes.OBJECT))
-class PlanActionView(APIView):
-    """POST /api/plans/{id}/<action>/: one edit, answered with the whole plan and its problems."""
-    action = ""
+class _PlanAction(APIView):
+    """POST /api/plans/{id}/<action>/: one edit, answered with the whole plan and its problems.
+    Each action is its own view with its own input serializer."""
+    input = NoInput
 
     def post(self, request, pk):
         plan = _plan(request, pk)
-        d, u = P.body_object(request.data), request.user
-        crs = P.text(d.get("crs"), "crs", max_length=20) or "wgs84"
-        for name in ("geometry", "line"):
-            P.geometry_limits(d.get(name), name)
-        if isinstance(d.get("lines"), list):
-            if len(d["lines"]) > settings.GEOGRID_MAX_RINGS:
-                raise RuleViolation("bad_parameter", _("At most %(n)d lines") % {"n": settings.GEOGRID_MAX_RINGS})
-            for line in d["lines"]:
-                P.geometry_limits(line, "lines")
-        if self.action == "split":
-            services.plan_split(plan=plan, grid=P.identifier(d.get("grid"), "grid"), line=d.get("line"), user=u,
-                                crs=crs)
-        elif self.action == "merge":
-            grids = d.get("grids")
-            if not isinstance(grids, list):
-                raise RuleViolation("merge_needs_two", "grids: a list of plan grid ids is required")
-            services.plan_merge(plan=plan, grids=[P.identifier(g, "grids") for g in grids[:1000]], user=u)
-        elif self.action == "draw":
-            services.plan_draw(plan=plan, geometry=d.get("geometry"), name=P.text(d.get("name"), "name", max_length=100)
-                               or "", kind=P.text(d.get("kind"), "kind", max_length=50) or "base",
-                               use=P.text(d.get("use"), "use", max_length=200) or "", user=u)
-        elif self.action == "undo":
-            services.plan_undo(plan=plan, user=u)
-        elif self.action == "redo":
-            services.plan_redo(plan=plan, user=u)
-        elif self.action == "discard":
-            services.plan_discard(plan=plan, user=u)
-        elif self.action == "autopartition":
-            report = plan_autopartition(plan=plan, user=u, target_households=d.get("target_households"),
-                                        band=d.get("band"), lines=d.get("lines"), crs=crs,
-                                        strict_lines=d.get("strict_lines") in (True, "true", "1", 1))
-            out = plan_payload(Plan.objects.get(pk=plan.pk))
-            out["autopartition"] = report
-            return Response(out)
-        elif self.action == "publish":
-            try:
-                result = services.plan_publish(plan=plan, user=u)
-            except services.PlanConflict as conflict:
-                return Response(conflict.as_dict(), status=status.HTTP_409_CONFLICT)
-            return Response(result)
+        self.perform(plan, read(self.input, request.data), request.user)
         return Response(plan_payload(Plan.objects.get(pk=plan.pk)))
 
+    def perform(self, plan: Plan, data: dict, user) -> None:
+        raise NotImplementedError
 
-@extend_schema_view(patch=extend_schema(request=_body(
-    "PlanGridUpdate", geometry=_GEOMETRY, name=serializers.CharField(required=False),
-    kind=serializers.CharField(required=False), use=serializers.CharField(required=False)),
-    responses=OpenApiTypes.OBJECT))
+
+@extend_schema_view(post=extend_schema(request=SplitIn, responses=OpenApiTypes.OBJECT))
+class PlanSplitView(_PlanAction):
+    input = SplitIn
+
+    def perform(self, plan, data, user):
+        grid = P.identifier(data["grid"], "grid") if not isinstance(data["grid"], str) else data["grid"]
+        services.plan_split(plan=plan, grid=grid, line=data["line"], user=user, crs=data["crs"])
+
+
+@extend_schema_view(post=extend_schema(request=MergeIn, responses=OpenApiTypes.OBJECT))
+class PlanMergeView(_PlanAction):
+    input = MergeIn
+
+    def perform(self, plan, data, user):
+        services.plan_merge(plan=plan, grids=[P.identifier(g, "grids") if not isinstance(g, str) else g
+                                              for g in data["grids"][:1000]], user=user)
+
+
+@extend_schema_view(post=extend_schema(request=DrawIn, responses=OpenApiTypes.OBJECT))
+class PlanDrawView(_PlanAction):
+    input = DrawIn
+
+    def perform(self, plan, data, user):
+        services.plan_draw(plan=plan, geometry=data["geometry"], name=data["name"], kind=data["kind"],
+                           use=data["use"], user=user)
+
+
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
+class PlanUndoView(_PlanAction):
+    def perform(self, plan, data, user):
+        services.plan_undo(plan=plan, user=user)
+
+
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
+class PlanRedoView(_PlanAction):
+    def perform(self, plan, data, user):
+        services.plan_redo(plan=plan, user=user)
+
+
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
+class PlanDiscardView(_PlanAction):
+    def perform(self, plan, data, user):
+        services.plan_discard(plan=plan, user=user)
+
+
+@extend_schema_view(post=extend_schema(request=AutopartitionIn, responses=OpenApiTypes.OBJECT))
+class PlanAutopartitionView(APIView):
+    def post(self, request, pk):
+        plan = _plan(request, pk)
+        d = read(AutopartitionIn, request.data)
+        report = plan_autopartition(plan=plan, user=request.user, target_households=d["target_households"],
+                                    band=d["band"], lines=d["lines"], crs=d["crs"], strict_lines=d["strict_lines"])
+        out = plan_payload(Plan.objects.get(pk=plan.pk))
+        out["autopartition"] = report
+        return Response(out)
+
+
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
+class PlanPublishView(APIView):
+    def post(self, request, pk):
+        plan = _plan(request, pk)
+        read(NoInput, request.data)
+        # A PlanConflict answers 409 through the error channel (layers/core/api.py).
+        return Response(services.plan_publish(plan=plan, user=request.user))
+
+
+@extend_schema_view(patch=extend_schema(request=GridUpdateIn, responses=OpenApiTypes.OBJECT))
 class PlanGridView(APIView):
     def patch(self, request, pk, gid):
         plan = _plan(request, pk)
-        d = P.body_object(request.data)
-        P.geometry_limits(d.get("geometry"), "geometry")
-        services.plan_update_grid(plan=plan, grid=gid, user=request.user, geometry=d.get("geometry"),
-                                  name=P.text(d.get("name"), "name", max_length=100),
-                                  kind=P.text(d.get("kind"), "kind", max_length=50),
-                                  use=P.text(d.get("use"), "use", max_length=200))
+        d = read(GridUpdateIn, request.data)
+        services.plan_update_grid(plan=plan, grid=gid, user=request.user, geometry=d["geometry"],
+                                  name=d["name"], kind=d["kind"], use=d["use"])
         return Response(plan_payload(Plan.objects.get(pk=plan.pk)))
 
 

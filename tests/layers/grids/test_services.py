@@ -1,17 +1,16 @@
 import pytest
-from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.contrib.gis.geos import GEOSGeometry
 
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid, GridCode, GridVersion
-from layers.grids.selectors import grid_coverage_report, grid_locate
+from layers.grids.locate import locate
+from layers.grids.selectors import grid_coverage_report
 from layers.grids.services import (BatchRuleViolation, GridSpec, grid_create, grid_retire, grid_update,
                                    grids_create)
 
+from tests.support import box
+
 pytestmark = pytest.mark.django_db
-
-
-def box(x0, y0, x1, y1):
-    return Polygon.from_bbox((x0, y0, x1, y1))
 
 
 @pytest.fixture
@@ -132,11 +131,11 @@ def test_demo_street_tiles_exactly(demo_grids):
 def test_locate_edge_point_goes_to_lowest_code(root):
     grid_create(parent=root, level=4, name="西", geometry=box(120, 30, 120.005, 30.01))
     grid_create(parent=root, level=4, name="东", geometry=box(120.005, 30, 120.01, 30.01))
-    on_edge = grid_locate(lon=120.005, lat=30.005)
+    on_edge = locate(lon=120.005, lat=30.005)
     assert on_edge.grid["code"] == "310999001000001" and on_edge.near_boundary
     assert len(on_edge.candidates) == 2
-    assert grid_locate(lon=120.0075, lat=30.005).grid["code"] == "310999001000002"
-    assert grid_locate(lon=120.02, lat=30.005) is None
+    assert locate(lon=120.0075, lat=30.005).grid["code"] == "310999001000002"
+    assert locate(lon=120.02, lat=30.005) is None
 
 
 def test_retiring_a_grid_fires_the_boundary_hooks(root):
@@ -145,13 +144,13 @@ def test_retiring_a_grid_fires_the_boundary_hooks(root):
 
     def spy(*, grid_ids, area):
         seen.append((grid_ids, area))
-    hooks.on_boundaries_changed(spy)
+    hooks.on_boundaries_changed(spy, stage="incidents")
     try:
         a = grid_create(parent=root, level=4, name="甲", geometry=box(120, 30, 120.005, 30.01))
         seen.clear()
         grid_retire(grid=a)
     finally:
-        hooks._hooks.remove(spy)
+        hooks.forget(spy)
     assert seen and seen[0][0] == [a.pk] and seen[0][1].equals(a.geometry)
 
 
