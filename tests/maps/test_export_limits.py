@@ -1,7 +1,7 @@
 """PNG/PDF renders of map pages are exports: rate-limited per user, refused before rendering."""
 from layers.audit.models import AuditEvent
 from layers.staff.models import Role
-from tests.conftest import STREET_CODE
+from tests.support import STREET_CODE
 
 
 def test_map_png_over_the_export_rate_is_429_and_renders_nothing(client, make_user, demo_grids, settings):
