@@ -158,6 +158,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "geogrid API",
     "DESCRIPTION": "Grid governance: grids, addresses, incidents, subjects, maps.",
     "VERSION": "0.1.0",
+    # /api/locate/ is a plain Django view (speed): the hook documents it for clients and fuzzers.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "layers.addresses.api.schema.add_locate"],
 }
 
 # --- the domain --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from layers.plans.services import plan_create
 from layers.staff.access import NONE, rule_for
 from layers.staff.models import Role
 from layers.subjects.services import subject_create, visit_create
-from tests.layers.staff.test_access import _methods, _sample, walk
+from tests.urlwalk import methods as _methods, sample as _sample, walk
 
 pytestmark = pytest.mark.django_db
 
