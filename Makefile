@@ -21,7 +21,7 @@ demo: setup
 
 run: demo
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	@$(PY) manage.py collectstatic --noinput -v 0
+	@DJANGO_SETTINGS_MODULE=geogrid.settings.production SECURE_COOKIES=0 $(PY) manage.py collectstatic --noinput -v 0
 	@DJANGO_SETTINGS_MODULE=geogrid.settings.production SECURE_COOKIES=0 GUNICORN_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geogrid/gunicorn.conf.py geogrid.wsgi -b $(HOST):$(PORT) --access-logfile - --error-logfile -
 
 test: db
