@@ -7,6 +7,7 @@ request gets 401 with `WWW-Authenticate: Basic realm="geogrid"`, which QGIS and 
 they send credentials."""
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from layers.core.lockout import lockout_message
@@ -86,3 +87,21 @@ def user_from_authorization(request):
         if found is not None:
             return found[0]
     return None
+
+
+# How the schema (/api/schema/) describes these two to clients and fuzzers.
+class BasicOrTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BasicOrTokenAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic",
+                "description": "username and password, or username and a personal API token as the password"}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "personal API token (POST /api/tokens/)"}
