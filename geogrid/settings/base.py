@@ -146,7 +146,7 @@ REST_FRAMEWORK = {
     # Logged in, and the role's row of the least-privilege table (layers.staff.access) is not "none".
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
                                    "layers.staff.access.RouteAccess"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "layers.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "layers.core.api.exception_handler",
     # Strict JSON with bounded nesting, no NUL; an object unless the view takes an array.
     "DEFAULT_PARSER_CLASSES": ["layers.core.edge.SafeJSONParser", "layers.core.edge.SafeFormParser",
@@ -158,6 +158,14 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "geogrid API",
     "DESCRIPTION": "Grid governance: grids, addresses, incidents, subjects, maps.",
     "VERSION": "0.1.0",
+    # Several models have a "kind": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "GridKindEnum": "layers.grids.models.GridKind",
+        "AddressKindEnum": "layers.addresses.models.AddressKind",
+        "SubjectKindEnum": "layers.subjects.models.SubjectKind",
+        "VisitKindEnum": "layers.subjects.models.VisitKind",
+        "EventKindEnum": "layers.incidents.models.EventKind",
+    },
     # /api/locate/ is a plain Django view (speed): the hook documents it for clients and fuzzers.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "layers.addresses.api.schema.add_locate"],

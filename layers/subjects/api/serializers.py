@@ -37,7 +37,7 @@ class VisitSerializer(serializers.ModelSerializer):
         fields = ["id", "subject", "staff", "staff_name", "date", "kind", "notes", "follow_up", "follow_up_done"]
         read_only_fields = ["staff"]
 
-    def get_staff_name(self, obj):
+    def get_staff_name(self, obj) -> str:
         return obj.staff.get_full_name() if obj.staff else None
 
 
