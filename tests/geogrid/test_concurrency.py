@@ -21,7 +21,7 @@ from layers.incidents.taxonomy import taxonomy_ensure
 from layers.plans.models import Plan
 from layers.plans.services import plan_create, plan_update_grid
 
-from tests.layers.plans.test_services import crossing_line
+from tests.support import crossing_line
 
 AREA, AREA2 = "310106013001", "310106013002"
 GRID_A = "310106013001001"
