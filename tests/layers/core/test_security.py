@@ -45,7 +45,7 @@ def test_personal_answers_are_not_stored_and_pages_carry_a_csp(make_user):
     assert r["Cache-Control"] == "no-store"
     page = c.get("/")
     csp = page["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "object-src 'none'" in csp and "frame-ancestors 'self'" in csp
+    assert "default-src 'self'" in csp and "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert page["Cache-Control"] == "no-store"
     assert page["X-Content-Type-Options"] == "nosniff"
 
