@@ -12,11 +12,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
 from layers.core.basemap import basemap_from_settings
 from layers.core.errors import RuleViolation
+from layers.core.ratelimits import export_refusal
 from layers.grids.frames import DEFAULT_TOLERANCE, grid_frame
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_list
@@ -49,7 +53,11 @@ def _export_or_none(request, name: str):
         return None
     if fmt not in ("png", "pdf"):
         raise RuleViolation("bad_parameter", _("format must be html, png or pdf"))
+    refused = export_refusal(request)  # a PNG/PDF costs a browser render: rate-limited like exports
+    if refused is not None:
+        return refused
     data = render_page(request, fmt)
+    audit_record(action="export", request=request, target_type=f"maps.{name}", format=fmt)
     resp = HttpResponse(data, content_type="image/png" if fmt == "png" else "application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
     return resp
@@ -248,6 +256,9 @@ def grid_head(request):
         "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0})
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("days", int), OpenApiParameter("until", str, description="YYYY-MM-DD"),
+    OpenApiParameter("incident_class", str)], responses=OpenApiTypes.OBJECT))
 class HotspotsAPI(APIView):
     """GET /api/hotspots/?days=N[&until=YYYY-MM-DD][&incident_class=] -> per micro-grid Gi* classification
     over the N days up to now, or up to and including the day `until`."""

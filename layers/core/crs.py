@@ -24,7 +24,7 @@ CRS_ALIASES = {
 
 def normalise_crs(crs: str | None) -> str:
     """Map a user-given name of a coordinate system to one of CRS_CHOICES, or refuse it."""
-    key = (crs or "wgs84").strip().lower()
+    key = (crs or "wgs84").strip().lower() if isinstance(crs, str) or crs is None else None
     if key not in CRS_ALIASES:
         raise InvalidCoordinates(_("Unknown coordinate system %(crs)s; use one of %(choices)s")
                                  % {"crs": crs, "choices": ", ".join(CRS_CHOICES)})

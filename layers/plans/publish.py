@@ -6,12 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import shp
 from layers.grids.models import Grid, GridKind
 from layers.grids.services import GridSpec, grid_retire, grid_update, grids_create
 
-from .edits import parent_fingerprint
+from .edits import fingerprint_unchanged, parent_fingerprint
 from .history import lock_draft
 from .models import Plan, PlanGrid, PlanStatus
 from .validation import plan_validate
@@ -73,7 +74,7 @@ def plan_publish(*, plan: Plan, user=None) -> dict:
     plan = lock_draft(plan)
     parent = Grid.objects.select_for_update().get(pk=plan.parent_id)
     current = parent_fingerprint(parent=parent)
-    if current != plan.base_fingerprint:
+    if not fingerprint_unchanged(plan.base_fingerprint, current):
         raise PlanConflict("plan_conflict", _("The grids of %(parent)s were changed by someone else since this plan was made; "
                                               "your draft is kept: start a new plan and apply your changes again")
                            % {"parent": parent}, grids=[parent.code])
@@ -131,6 +132,8 @@ def plan_publish(*, plan: Plan, user=None) -> dict:
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at", "updated_at"])
+    audit_record(action="publish", user=user, target=plan, parent=parent.code,
+                 created=[g.code for g in created], retired=[g.code for g in retire])
     return {"plan": plan.pk, "created": [{"id": g.pk, "code": g.code, "name": g.name} for g in created],
             "retired": [{"id": g.pk, "code": g.code, "name": g.name} for g in retire],
             "updated": [{"id": src.pk, "code": src.code, "name": pg.name} for pg, src in updates if src not in retire],

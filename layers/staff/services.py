@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
 from layers.core.images import ImageRejected, reencode
 
@@ -15,14 +16,27 @@ from .models import ApiToken, Assignment, StaffProfile
 
 
 @transaction.atomic
-def assignment_set(*, user, role: str, grid, duties: list[str] | None = None, active: bool = True) -> Assignment:
-    """Give `user` `role` on `grid` (idempotent: an existing assignment is updated)."""
+def assignment_set(*, user, role: str, grid, duties: list[str] | None = None, active: bool = True,
+                   by=None) -> Assignment:
+    """Give `user` `role` on `grid` (idempotent: an existing assignment is updated). `by` is the
+    acting user, for the audit log."""
     a = Assignment.objects.filter(user=user, role=role, grid=grid).first() or Assignment(user=user, role=role, grid=grid)
+    before = (a.active, list(a.duties)) if a.pk else None
     a.duties = sorted(set(duties or []))
     a.active = active
     a.full_clean()
     a.save()
+    if before != (a.active, a.duties):
+        assignment_audit(assignment=a, by=by, change="created" if before is None else "changed")
     return a
+
+
+def assignment_audit(*, assignment: Assignment, by=None, change: str, request=None) -> None:
+    """Record a role change (an assignment created, changed or removed) in the audit log."""
+    audit_record(action="role_change", user=by, request=request, target=assignment, change=change,
+                 subject_user=assignment.user.get_username(), role=assignment.role,
+                 grid=assignment.grid.code if assignment.grid_id else None, active=assignment.active,
+                 duties=list(assignment.duties))
 
 
 @transaction.atomic
