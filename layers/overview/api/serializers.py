@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from ..selectors import SORTABLE
 
-FLAGS = ("no_staff", "no_station", "households_below_band", "households_above_band", "overdue_share_high")
+FLAGS = ("no_staff", "no_head", "no_station", "households_below_band", "households_above_band", "overdue_share_high")
 
 
 class MonthField(serializers.Field):
