@@ -28,7 +28,7 @@ from layers.incidents.models import IncidentClass
 from layers.incidents.selectors import (incident_first_day, incident_frame, incident_period, incident_received_by_grid,
                                        since_days)
 from layers.staff.access import route_access
-from layers.staff.selectors import own_grid_list, scoped_base_levels, scoped_grid_list
+from layers.staff.selectors import assignment_change_list_own, own_grid_list, scoped_base_levels, scoped_grid_list
 from layers.subjects.selectors import coverage_frame, special_grid_frame
 
 from . import builders
@@ -218,7 +218,7 @@ def special(request):
     return _render(request, "maps/special.html", m, {"title": _("Special grids"), "rows": rows})
 
 
-def _own_grid(request) -> Grid:
+def _own_grid(request) -> Grid | None:
     """The grid the user heads (or serves): ?grid=<id> chooses among several."""
     grids = own_grid_list(user=request.user)
     wanted = request.GET.get("grid")
@@ -228,7 +228,7 @@ def _own_grid(request) -> Grid:
                 return g
         raise Http404
     if not grids:
-        raise Http404(_("You are not assigned to a grid"))
+        return None
     return grids[0]
 
 
@@ -240,6 +240,10 @@ def grid_head(request):
     if export is not None:
         return export
     grid = _own_grid(request)
+    changes = list(assignment_change_list_own(user=request.user)[:10])
+    if grid is None:
+        # No current grid: say why (a plan retired it) and where the person serves now, never a 404.
+        return grid_changes(request)
     own = grid_frame(ids=[grid.pk])
     # Base children only: special grids hang under a street too, but they overlay, not tile.
     children = grid_frame(grid_list(parent=grid.pk, kind=GridKind.BASE), tolerance=DEFAULT_TOLERANCE)
@@ -253,7 +257,18 @@ def grid_head(request):
                                      status_labels=labels)
     return _render(request, "maps/grid.html", m, {
         "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
-        "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0})
+        "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0,
+        "changes": [c for c in changes if (timezone.now() - c.at).days < 30]})
+
+
+@login_required
+@route_access
+def grid_changes(request):
+    """The user's own assignment changes: which grid they served, what a plan did to it, where
+    they serve now."""
+    changes = list(assignment_change_list_own(user=request.user)[:20])
+    return render(request, "maps/no_grid.html", {"title": _("My grid"), "changes": changes,
+                                                 "has_grid": bool(own_grid_list(user=request.user))})
 
 
 @extend_schema_view(get=extend_schema(parameters=[

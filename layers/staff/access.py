@@ -167,6 +167,9 @@ ROUTES: dict[str, Rule] = {
     "maps:api-hotspots": COUNTS,
     "maps:special": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, admin=FULL),
     "maps:grid": CASES,
+    # What boundary changes did to the user's own assignments: anyone logged in reads their own,
+    # so a person left with no role by a plan still reads why and where.
+    "maps:grid-changes": _all(),
 }
 
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from ..selectors import SORTABLE
 
-FLAGS = ("no_staff", "no_station", "households_below_band", "households_above_band", "overdue_share_high")
+FLAGS = ("no_staff", "no_head", "no_station", "households_below_band", "households_above_band", "overdue_share_high")
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-03"})

@@ -14,7 +14,7 @@ from ..services import assessment_ensure
 from .serializers import AssessmentQuerySerializer, OverviewQuerySerializer
 
 FLAG_LABELS = {
-    "no_staff": gettext_lazy("no staff"), "no_station": gettext_lazy("no station"),
+    "no_staff": gettext_lazy("no staff"), "no_head": gettext_lazy("no grid head"), "no_station": gettext_lazy("no station"),
     "households_below_band": gettext_lazy("households below band"), "households_above_band": gettext_lazy("households above band"),
     "overdue_share_high": gettext_lazy("many overdue cases"),
 }

@@ -84,4 +84,10 @@ class AutopartitionIn(serializers.Serializer):
 
 
 class NoInput(serializers.Serializer):
-    """Undo, redo, discard and publish take nothing but the plan in the URL."""
+    """Undo, redo and discard take nothing but the plan in the URL."""
+
+
+class PublishIn(serializers.Serializer):
+    """Decisions for the people on grids the plan retires or changes (the impact preview lists
+    them with defaults): {assignment id: {"action": "moved"|"kept"|"ended", "to": [plan grid ids]}}."""
+    assignments = serializers.JSONField(required=False, default=None)

@@ -17,7 +17,7 @@ from .. import services
 from ..autopartition import plan_autopartition
 from ..models import Plan
 from ..selectors import plan_get, plan_list, planner_may_plan
-from .serializers import (AutopartitionIn, DrawIn, GridUpdateIn, MergeIn, NoInput, PlanCreateIn, SplitIn,
+from .serializers import (AutopartitionIn, DrawIn, GridUpdateIn, MergeIn, NoInput, PlanCreateIn, PublishIn, SplitIn,
                           read)
 
 
@@ -148,9 +148,9 @@ class PlanAutopartitionView(APIView):
 class PlanPublishView(APIView):
     def post(self, request, pk):
         plan = _plan(request, pk)
-        read(NoInput, request.data)
+        d = read(PublishIn, request.data)
         # A PlanConflict answers 409 through the error channel (layers/core/api.py).
-        return Response(services.plan_publish(plan=plan, user=request.user))
+        return Response(services.plan_publish(plan=plan, user=request.user, assignments=d["assignments"]))
 
 
 @extend_schema_view(patch=extend_schema(request=GridUpdateIn, responses=OpenApiTypes.OBJECT))
