@@ -49,13 +49,14 @@ def _ewkb(geom: GEOSGeometry) -> bytes:
 
 def grid_problems(*, parent: Grid | None, kind: str, geometry: MultiPolygon,
                   exclude_ids: list[int] = (), label: str = "") -> list[RuleViolation]:
-    """Rules that need the database: inside the parent; no overlap with base siblings."""
+    """Rules that need the database: inside the parent; no overlap with base siblings (the
+    other top-level base grids for a grid without parent)."""
     problems = []
-    if parent is None:
-        return problems
     with connection.cursor() as cur:
-        cur.execute(sql("outside_parent"), {"geom": _ewkb(geometry), "parent": parent.pk})
-        outside = cur.fetchone()[0] or 0.0
+        outside = 0.0
+        if parent is not None:
+            cur.execute(sql("outside_parent"), {"geom": _ewkb(geometry), "parent": parent.pk})
+            outside = cur.fetchone()[0] or 0.0
         if outside > settings.GEOGRID_PARENT_TOLERANCE_M2:
             problems.append(RuleViolation(
                 "outside_parent",
@@ -64,7 +65,7 @@ def grid_problems(*, parent: Grid | None, kind: str, geometry: MultiPolygon,
                 grids=[label, parent.code], extra={"area_m2": round(outside, 2)}))
         if kind == GridKind.BASE:
             cur.execute(sql("overlapping_siblings"), {
-                "geom": _ewkb(geometry), "parent": parent.pk, "exclude": list(exclude_ids),
+                "geom": _ewkb(geometry), "parent": parent.pk if parent else None, "exclude": list(exclude_ids),
                 "tol": settings.GEOGRID_OVERLAP_TOLERANCE_M2})
             for _id, code, name, area in cur.fetchall():
                 problems.append(RuleViolation(
@@ -127,8 +128,13 @@ def _new_grid(*, parent, level, kind, spec: GridSpec, geometry, code, valid_from
 
 def _lock(parent: Grid | None) -> Grid | None:
     # One planner at a time per parent: concurrent changes to siblings must not both pass the
-    # overlap check. The row lock serialises them.
-    return Grid.objects.select_for_update().get(pk=parent.pk) if parent else None
+    # overlap check. The row lock serialises them; top-level grids have no parent row, so a
+    # transaction-scoped advisory lock stands in for it.
+    if parent is None:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('geogrid.grids.top_level'))")
+        return None
+    return Grid.objects.select_for_update().get(pk=parent.pk)
 
 
 @transaction.atomic
@@ -266,7 +272,7 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
         if problems:
             raise problems[0]
         grid.geometry = geom
-    elif kind is not None and grid.parent is not None:
+    elif kind is not None:
         problems = grid_problems(parent=grid.parent, kind=grid.kind, geometry=grid.geometry,
                                  exclude_ids=[grid.pk], label=grid.code)
         if problems:
