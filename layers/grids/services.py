@@ -41,6 +41,7 @@ class GridSpec:
     code: str | None = None
     station: Station | None = None
     use: str = ""
+    attributes: dict | None = None  # source attributes of an imported feature, kept with the grid
 
 
 def _ewkb(geom: GEOSGeometry) -> bytes:
@@ -115,14 +116,15 @@ def _next_codes(parent: Grid, n: int) -> list[str]:
 
 def _new_grid(*, parent, level, kind, spec: GridSpec, geometry, code, valid_from, user) -> Grid:
     grid = Grid(parent=parent, level=level, kind=kind, name=spec.name, code=code, station=spec.station,
-                use=spec.use, geometry=geometry, valid_from=valid_from)
+                use=spec.use, geometry=geometry, valid_from=valid_from, attributes=spec.attributes or {})
     grid.full_clean(exclude=["path"])
     grid.save()
     grid.path = f"{parent.path if parent else '/'}{grid.pk}/"
     grid.save(update_fields=["path"])
     GridCode.objects.create(code=code, grid=grid)
     GridVersion.objects.create(grid=grid, version=1, geometry=geometry, valid_from=valid_from,
-                               change=_("created"), changed_by=user if user and user.pk else None)
+                               attributes=grid.attributes, change=_("created"),
+                               changed_by=user if user and user.pk else None)
     return grid
 
 
@@ -282,6 +284,7 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
         GridVersion.objects.filter(grid=grid, valid_to__isnull=True).update(valid_to=today)
         grid.version += 1
         GridVersion.objects.create(grid=grid, version=grid.version, geometry=grid.geometry, valid_from=today,
+                                   attributes=grid.attributes,
                                    change=note or _("boundary edited"), changed_by=user if user and user.pk else None)
     grid.full_clean(exclude=["path"])
     grid.save()
