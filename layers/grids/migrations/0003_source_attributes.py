@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0001_initial'),
+        ('grids', '0002_micro_view_and_state'),
     ]
 
     operations = [

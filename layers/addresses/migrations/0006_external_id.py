@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('addresses', '0004_grid_state_token'),
+        ('addresses', '0005_drop_grid_state_token'),
     ]
 
     operations = [
