@@ -95,7 +95,7 @@ def grids_import(*, path, level: int, parent: Grid | None = None, kind: str = Gr
             progress("read", i, report.features)
     report.preview = [{"name": labels[i], "code": codes[i], "attributes": read.attributes[i]}
                       for i in range(min(5, len(labels)))]
-    valid = [g for g in geoms if g is not None and not g.is_empty]
+    valid = [g for g in geoms if g is not None and not g.is_empty and g.is_valid]
     if valid:
         bounds = shapely.total_bounds(np.array(valid, dtype=object))
         # Offset against what is stored nearby (any grid): hundreds of metres = a datum mix-up.

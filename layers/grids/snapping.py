@@ -58,7 +58,7 @@ def fit_batch(geoms: list, labels: list[str], *, neighbours: list[tuple[str, obj
               tolerance_m2: float = 1.0) -> Fitted:
     """Fit incoming lon/lat geometries (shapely) to stored `neighbours` [(code, geometry)] and the
     `parent` geometry; see the module docstring. snap_m = 0 only measures what remains."""
-    valid = [g for g in geoms if g is not None and not g.is_empty]
+    valid = [g for g in geoms if g is not None and not g.is_empty and g.is_valid]
     if not valid:
         return Fitted(geoms=list(geoms))
     c = unary_union(valid).centroid
@@ -162,7 +162,8 @@ def _geojson(g) -> dict:
 
 
 def as_multipolygon(g):
-    g = _polygonal(g)
+    """A polygon as a MultiPolygon; anything else as it is (an invalid or wrong-typed geometry
+    must reach the rules unrepaired, so they can name it)."""
     return MultiPolygon([g]) if g.geom_type == "Polygon" else g
 
 

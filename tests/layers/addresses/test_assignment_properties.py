@@ -96,7 +96,7 @@ def test_bulk_assignment_is_stable_and_equals_locate(client, django_user_model, 
     resp = client.post("/api/locate/", data=json.dumps({"points": [list(a.geometry.coords) for a in addresses]}),
                        content_type="application/json")
     assert resp.status_code == 200
-    located = [r["grid"]["id"] if r else None for r in resp.json()["results"]]
+    located = [r["grid"]["id"] if r and r["grid"] else None for r in resp.json()["results"]]
     assert located == [first[a.pk] for a in addresses]
 
 
