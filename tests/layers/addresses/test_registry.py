@@ -61,9 +61,9 @@ def test_bad_values_are_reported_by_spreadsheet_row_and_the_users_column(tmp_pat
     body[3][1] = ""          # empty 地址 (row 5)
     path = write_gbk_csv(tmp_path / "bad.csv", body)
     out, err = run(path, "--commit")
-    assert "row 3: 户数 is not a number" in err
-    assert "row 4: 类型: unknown kind '仓库'" in err
-    assert "row 5: 地址 is empty" in err
+    assert "row 3: 户数 不是数字" in err
+    assert "row 4: 类型：未知类型 '仓库'" in err
+    assert "row 5: 地址 为空" in err
     assert "nothing written" in out and not Address.objects.exists()
 
 
@@ -94,8 +94,8 @@ def test_duplicates_are_merged_by_the_stated_rule(tmp_path, demo_grids):
     dup_far = list(body[1]); dup_far[0] = ""; dup_far[2] = str(float(dup_far[2]) + 0.001)  # same text, ~95 m (row 7)
     path = write_gbk_csv(tmp_path / "dups.csv", body + [dup_same, dup_far], blank_tail=0)
     out, _err = run(path, "--commit")
-    assert "row 6 上海市静安区南京西路100号: merged into row 2, same text and place" in out
-    assert "row 7 上海市静安区南京西路101号: merged into row 3, same text, " in out
+    assert "row 6 上海市静安区南京西路100号: merged into row 2, 文本与位置均相同" in out
+    assert "row 7 上海市静安区南京西路101号: merged into row 3, 文本相同，相距" in out
     assert Address.objects.count() == 4
 
 

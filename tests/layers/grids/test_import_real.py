@@ -61,7 +61,7 @@ def test_overlapping_top_level_districts_are_refused(demo_grids):
 def test_gcj02_district_is_stored_converted_padded_with_its_attributes_and_exported_back(tmp_path, demo_grids):
     path = subset(tmp_path, {"虹口区"})
     out, _err = run(path, "--level", 1, "--crs", "gcj02", "--commit")
-    assert "padded to 12" in out and "imported 1 grids" in out
+    assert "补足为 12 位" in out and "imported 1 grids" in out
     grid = Grid.objects.get(code="310109000000", valid_to__isnull=True)
     assert grid.name == "虹口区"
     assert grid.attributes["adcode"] == 310109 and grid.attributes["parent"] == {"adcode": 310000}
