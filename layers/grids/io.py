@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from layers.core.crs import crs_missing_message, geometry_to_storage, normalise_crs
 from layers.core.errors import RuleViolation
 
+from .frames import grid_frame
 from .models import Grid
 
 NAME_FIELDS = ("name", "NAME", "Name", "名称", "网格名称", "区划名称", "grid_name", "MC")
@@ -226,29 +227,30 @@ def read_grid_file(path: str | Path, *, encoding: str | None = None, name_field:
                       raw_frame=raw, codes=codes)
 
 
-def grids_frame(qs: QuerySet[Grid]) -> gpd.GeoDataFrame:
-    """The grids of `qs` as a GeoDataFrame in the storage SRID (for export and maps)."""
-    rows = list(qs.select_related("parent", "station").values(
-        "id", "code", "name", "level", "kind", "use", "parent__code", "station__name", "valid_from", "valid_to",
-        "geometry", "attributes"))
-    # Source attributes go back out as their own columns (nested ones as JSON text), except
-    # where one would hide a column of the system.
-    frame = gpd.GeoDataFrame(
-        [{**{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
-             for k, v in (r["attributes"] or {}).items() if k not in _OWN_COLUMNS},
-          **{k: v for k, v in r.items() if k not in ("geometry", "attributes")}, "parent": r["parent__code"],
-          "station": r["station__name"], "valid_from": str(r["valid_from"]),
-          "valid_to": str(r["valid_to"]) if r["valid_to"] else None} for r in rows],
-        geometry=gpd.GeoSeries.from_wkb([bytes(r["geometry"].wkb) for r in rows]) if rows else gpd.GeoSeries([]),
-        crs=settings.GEOGRID_SRID)
-    return frame.drop(columns=["parent__code", "station__name"], errors="ignore")
+def with_source_attributes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The grids' source attributes (Grid.attributes) added as their own columns, nested values as
+    JSON text, so an imported file goes back out with what it came with; a source column never
+    hides a column of the system."""
+    if frame.empty:
+        return frame
+    attrs = dict(Grid.objects.filter(pk__in=[int(i) for i in frame["id"]]).values_list("pk", "attributes"))
+    own = set(frame.columns) | _OWN_COLUMNS
+    keys = []
+    for a in attrs.values():
+        keys += [k for k in (a or {}) if k not in own and k not in keys]
+    for k in keys:
+        frame[k] = [(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)(
+            (attrs.get(int(i)) or {}).get(k)) for i in frame["id"]]
+    return frame
 
 
 def grids_export_bytes(qs: QuerySet[Grid], *, fmt: str) -> tuple[bytes, str, str]:
     """Export to GeoJSON, GeoPackage or zipped Shapefile (UTF-8 with a .cpg); returns
     (content, content type, file extension)."""
     driver, content_type, ext = EXPORT_FORMATS[fmt]
-    frame = grids_frame(qs)
+    frame = with_source_attributes(grid_frame(qs, details=True))
+    # Files name the parent by its code; the version counter is internal.
+    frame = frame.drop(columns=["parent", "version"]).rename(columns={"parent_code": "parent"})
     with tempfile.TemporaryDirectory() as tmp:
         if fmt == "shp":
             target = Path(tmp) / "grids.shp"

@@ -1,7 +1,7 @@
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,27 +15,23 @@ from .selectors import import_job_get, import_job_list
 from .services import import_job_create, import_job_run
 
 
-def _page(request, *, status=200, error=None, form=None):
+def _page(request):
     return render(request, "imports/index.html", {
-        "jobs": import_job_list(user=request.user)[:20], "crs_choices": CRS_CHOICES, "kinds": ImportKind.choices,
-        "error": error, "form": form or {}}, status=status)
+        "jobs": import_job_list(user=request.user)[:20], "crs_choices": CRS_CHOICES, "kinds": ImportKind.choices})
 
 
 @login_required
 @route_access
 @require_http_methods(["GET", "POST"])
 def imports(request):
-    """Upload a boundary file or an address registry; the preview follows on the job's page."""
+    """Upload a boundary file or an address registry; the preview follows on the job's page.
+    A refused upload raises its RuleViolation: geogrid's error page says why (400)."""
     if request.method == "GET":
         return _page(request)
     upload = request.FILES.get("file")
     if upload is None:
-        return _page(request, status=400, error=_("Choose a file to upload"), form=request.POST)
-    try:
-        job = import_job_create(user=request.user, kind=request.POST.get("kind", ""), upload=upload,
-                                data=request.POST)
-    except RuleViolation as exc:
-        return _page(request, status=400, error=exc.messages[0], form=request.POST)
+        raise RuleViolation("file_missing", _("Choose a file to upload"))
+    job = import_job_create(user=request.user, kind=request.POST.get("kind", ""), upload=upload, data=request.POST)
     return redirect("import-detail", pk=job.pk)
 
 
@@ -54,11 +50,7 @@ def import_detail(request, pk: int):
 @require_POST
 def import_run(request, pk: int):
     job = import_job_get(user=request.user, pk=pk)
-    try:
-        import_job_run(job=job, mode=request.POST.get("mode", ""), skip_bad=request.POST.get("skip_bad") == "1")
-    except RuleViolation as exc:
-        return HttpResponse(exc.messages[0], status=409 if exc.rule in ("running", "committed", "dry_run_first")
-                            else 400, content_type="text/plain; charset=utf-8")
+    import_job_run(job=job, mode=request.POST.get("mode", ""), skip_bad=request.POST.get("skip_bad") == "1")
     return redirect("import-detail", pk=job.pk)
 
 

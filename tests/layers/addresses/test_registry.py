@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from layers.addresses.models import Address
 from layers.addresses.registry import detect_encoding, read_registry
 from layers.addresses.services import addresses_assign_all, addresses_import
-from tests.layers.imports.registries import HEADER, TRUE_POINTS, rows, write_gbk_csv, write_xlsx
+from tests.support import REGISTRY_HEADER as HEADER, REGISTRY_POINTS as TRUE_POINTS, registry_rows as rows, write_gbk_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from layers.addresses.models import Address
 from layers.grids.models import Grid
 
-from .registries import write_gbk_csv
+from tests.support import write_gbk_csv
 
 DATAV = Path(__file__).resolve().parents[3] / "fixtures" / "datav_shanghai_districts_gcj02.geojson"
 SHOTS = os.environ.get("GEOGRID_SCREENSHOTS")  # a folder to keep screenshots in, when set
@@ -86,3 +86,18 @@ def test_imports_page_is_refused_to_field_roles(client, demo_grids, make_user):
     member = make_user("导入网格员", role="grid_member", grid=demo_grids["310106013000"])
     client.force_login(member)
     assert client.get("/imports/").status_code == 403
+
+
+def test_a_refused_upload_is_a_400_with_the_reason_and_stores_nothing(client, demo_grids, make_user, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from layers.imports.models import ImportJob
+
+    planner = make_user("导入规划员乙", role="planner", grid=demo_grids["310106013000"])
+    client.force_login(planner)
+    resp = client.post("/imports/", {"kind": "addresses", "file": SimpleUploadedFile("台账.xls", b"\xd0\xcf\x11\xe0")})
+    assert resp.status_code == 400 and ".xlsx" in resp.content.decode()
+    resp = client.post("/imports/", {"kind": "grids", "level": "1",
+                                     "file": SimpleUploadedFile("区.geojson", DATAV.read_bytes())})
+    assert resp.status_code == 400 and "管理员" in resp.content.decode()  # top level: administrators only
+    assert not ImportJob.objects.exists()
