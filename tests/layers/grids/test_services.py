@@ -190,6 +190,8 @@ def test_admin_saves_through_the_services_and_shows_broken_rules_on_the_form(dem
 
 def test_overlapping_top_level_grids_are_refused_touching_ones_accepted():
     """Top-level grids are siblings too: two districts overlapping by a block cannot both be stored."""
+    from django.contrib.gis.geos import Polygon
+
     from layers.core.errors import RuleViolation as _RV
 
     west = Polygon.from_bbox((101.0, 26.0, 101.02, 26.02))
