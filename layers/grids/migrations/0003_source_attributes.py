@@ -20,10 +20,4 @@ class Migration(migrations.Migration):
             name='attributes',
             field=models.JSONField(blank=True, default=dict),
         ),
-        # Rows written by raw SQL (the bench, bulk loaders) that do not name the column get {}.
-        migrations.RunSQL(
-            "ALTER TABLE grids_grid ALTER COLUMN attributes SET DEFAULT '{}'::jsonb;"
-            "ALTER TABLE grids_gridversion ALTER COLUMN attributes SET DEFAULT '{}'::jsonb;",
-            "ALTER TABLE grids_grid ALTER COLUMN attributes DROP DEFAULT;"
-            "ALTER TABLE grids_gridversion ALTER COLUMN attributes DROP DEFAULT;"),
     ]
