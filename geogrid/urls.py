@@ -29,5 +29,6 @@ urlpatterns = [
     path("", include("layers.overview.urls")),
     path("api/", include("layers.plans.api.urls")),
     path("", include("layers.plans.urls")),
+    path("", include("layers.imports.urls")),
     path("", include("maps.urls")),
 ]

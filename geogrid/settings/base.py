@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "layers.incidents",
     "layers.overview",
     "layers.plans",
+    "layers.imports",
     "maps",
 ]
 

@@ -160,6 +160,8 @@ ROUTES: dict[str, Rule] = {
     **{f"plan-{a}": PLANS for a in ("split", "merge", "draw", "undo", "redo", "discard", "autopartition",
                                     "publish")},
     "planner": PLANS,
+    # --- imports (boundary files and address registries; a planner's own jobs) ----------------
+    **{name: PLANS for name in ("imports", "import-detail", "import-run", "import-status")},
     # --- maps ----------------------------------------------------------------------------------
     "maps:coverage": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, admin=FULL),
     # The hotspot page draws case points; the planner gets the per-grid statistic only.
