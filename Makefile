@@ -5,13 +5,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: db setup run test bench messages demo serve clean-db
+.PHONY: db setup run test bench messages demo serve clean-db backup restore
 
 db:
 	@scripts/bootstrap.sh
 
 setup: db
 	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py createcachetable -v 0
+	@$(PY) manage.py fieldkey_rotate --pending
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
 
 demo: setup
@@ -19,7 +21,8 @@ demo: setup
 
 run: demo
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	@GUNICORN_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geogrid/gunicorn.conf.py geogrid.wsgi -b $(HOST):$(PORT) --access-logfile - --error-logfile -
+	@DJANGO_SETTINGS_MODULE=geogrid.settings.production SECURE_COOKIES=0 $(PY) manage.py collectstatic --noinput -v 0
+	@DJANGO_SETTINGS_MODULE=geogrid.settings.production SECURE_COOKIES=0 GUNICORN_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geogrid/gunicorn.conf.py geogrid.wsgi -b $(HOST):$(PORT) --access-logfile - --error-logfile -
 
 test: db
 	@$(PY) manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules
@@ -29,6 +32,15 @@ bench: setup
 	@$(PY) -m bench.run
 	@$(PY) -m bench.run --suite maps
 	@$(PY) -m bench.pages
+
+backup: setup
+	@$(PY) manage.py backup_create
+
+# make restore FILE=var/backups/<timestamp>.tar   (the current database is backed up first)
+restore: setup
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<timestamp>.tar" >&2; exit 2; }
+	@$(PY) manage.py backup_restore "$(FILE)" --replace
+	@$(PY) manage.py migrate --noinput -v 0
 
 messages:
 	@$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=static

@@ -244,14 +244,10 @@ def http_agreement(url: str, cookie: str, points) -> dict:
 def bench_http(city, *, seconds: int) -> None:
     import random
 
-    from django.conf import settings
-
     cookie = _session_cookie()
     port = int(os.environ.get("BENCH_PORT") or _free_port())
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geogrid.settings.production",
-           "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production"),
-           "GEOGRID_FIELD_KEY": settings.GEOGRID_FIELD_KEY or "ZGVtby1rZXktZ2VvZ3JpZC1kZW1vLWtleS0zMmJ5dGU=",
-           "SECURE_COOKIES": "0"}
+    # Production settings read the secrets from the key file, as `make run` does.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geogrid.settings.production", "SECURE_COOKIES": "0"}
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "geogrid" / "gunicorn.conf.py"),
                                "geogrid.wsgi", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
                               cwd=ROOT, env={**env, "GUNICORN_WORKERS": "2"}, start_new_session=True)
@@ -307,8 +303,8 @@ def main(argv=None) -> int:
         from .maps import DB_NAME
         os.environ.setdefault("GEOGRID_BENCH_DB", DB_NAME)
     name = point_settings_at_bench_db()
-    # One key for this process (which makes the session) and the server (which reads it).
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
+    # This process (which makes the session) and the server (which reads it) both take
+    # SECRET_KEY from the key file that set-up wrote.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geogrid.settings.local")
     sys.path.insert(0, str(ROOT))
     import django

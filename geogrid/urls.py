@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("layers.offline.urls")),
     path("api/", include("layers.residents.api.urls")),
     path("", include("layers.residents.urls")),
+    path("", include("layers.imports.urls")),
     path("", include("maps.urls")),
 ]
 

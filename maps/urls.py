@@ -9,5 +9,6 @@ urlpatterns = [
     path("maps/hotspots/", views.hotspots, name="hotspots"),
     path("maps/special/", views.special, name="special"),
     path("maps/grid/", views.grid_head, name="grid"),
+    path("maps/grid/changes/", views.grid_changes, name="grid-changes"),
     path("api/hotspots/", views.HotspotsAPI.as_view(), name="api-hotspots"),
 ]

@@ -12,11 +12,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
 from layers.core.basemap import basemap_from_settings
 from layers.core.errors import RuleViolation
+from layers.core.ratelimits import export_refusal
 from layers.grids.frames import DEFAULT_TOLERANCE, grid_frame
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_list
@@ -24,7 +28,7 @@ from layers.incidents.models import IncidentClass
 from layers.incidents.selectors import (incident_first_day, incident_frame, incident_period, incident_received_by_grid,
                                        since_days)
 from layers.staff.access import route_access
-from layers.staff.selectors import own_grid_list, scoped_base_levels, scoped_grid_list
+from layers.staff.selectors import assignment_change_list_own, own_grid_list, scoped_base_levels, scoped_grid_list
 from layers.subjects.selectors import coverage_frame, special_grid_frame
 
 from . import builders
@@ -49,7 +53,11 @@ def _export_or_none(request, name: str):
         return None
     if fmt not in ("png", "pdf"):
         raise RuleViolation("bad_parameter", _("format must be html, png or pdf"))
+    refused = export_refusal(request)  # a PNG/PDF costs a browser render: rate-limited like exports
+    if refused is not None:
+        return refused
     data = render_page(request, fmt)
+    audit_record(action="export", request=request, target_type=f"maps.{name}", format=fmt)
     resp = HttpResponse(data, content_type="image/png" if fmt == "png" else "application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
     return resp
@@ -210,7 +218,7 @@ def special(request):
     return _render(request, "maps/special.html", m, {"title": _("Special grids"), "rows": rows})
 
 
-def _own_grid(request) -> Grid:
+def _own_grid(request) -> Grid | None:
     """The grid the user heads (or serves): ?grid=<id> chooses among several."""
     grids = own_grid_list(user=request.user)
     wanted = request.GET.get("grid")
@@ -220,7 +228,7 @@ def _own_grid(request) -> Grid:
                 return g
         raise Http404
     if not grids:
-        raise Http404(_("You are not assigned to a grid"))
+        return None
     return grids[0]
 
 
@@ -232,6 +240,10 @@ def grid_head(request):
     if export is not None:
         return export
     grid = _own_grid(request)
+    changes = list(assignment_change_list_own(user=request.user)[:10])
+    if grid is None:
+        # No current grid: say why (a plan retired it) and where the person serves now, never a 404.
+        return grid_changes(request)
     own = grid_frame(ids=[grid.pk])
     # Base children only: special grids hang under a street too, but they overlay, not tile.
     children = grid_frame(grid_list(parent=grid.pk, kind=GridKind.BASE), tolerance=DEFAULT_TOLERANCE)
@@ -245,9 +257,23 @@ def grid_head(request):
                                      status_labels=labels)
     return _render(request, "maps/grid.html", m, {
         "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
-        "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0})
+        "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0,
+        "changes": [c for c in changes if (timezone.now() - c.at).days < 30]})
 
 
+@login_required
+@route_access
+def grid_changes(request):
+    """The user's own assignment changes: which grid they served, what a plan did to it, where
+    they serve now."""
+    changes = list(assignment_change_list_own(user=request.user)[:20])
+    return render(request, "maps/no_grid.html", {"title": _("My grid"), "changes": changes,
+                                                 "has_grid": bool(own_grid_list(user=request.user))})
+
+
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("days", int), OpenApiParameter("until", str, description="YYYY-MM-DD"),
+    OpenApiParameter("incident_class", str)], responses=OpenApiTypes.OBJECT))
 class HotspotsAPI(APIView):
     """GET /api/hotspots/?days=N[&until=YYYY-MM-DD][&incident_class=] -> per micro-grid Gi* classification
     over the N days up to now, or up to and including the day `until`."""

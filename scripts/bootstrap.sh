@@ -54,6 +54,9 @@ fi
 
 mkdir -p staticfiles media  # whitenoise warns when STATIC_ROOT is missing
 
+# --- secrets: SECRET_KEY and the field key, generated once into var/keys.json (0600, not in git)
+.venv/bin/python -m geogrid.keyfile ensure
+
 # --- database --------------------------------------------------------------------------
 if [ -n "${DATABASE_URL:-}" ]; then
   log "using DATABASE_URL"

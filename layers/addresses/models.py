@@ -19,6 +19,9 @@ class Address(models.Model):
     `grid` is the current micro-grid (a leaf base grid) holding the point; null means the
     point lies in no micro-grid: a coverage gap, listed by the assignment report."""
     full_text = models.CharField(_("full address"), max_length=300)
+    # The registry's own id of the row (编号): re-importing a corrected registry updates the
+    # address with that id instead of adding a second one.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, default="", db_index=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     street = models.CharField(_("street"), max_length=50, blank=True)
     community = models.CharField(_("community"), max_length=50, blank=True)

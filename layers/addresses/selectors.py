@@ -4,6 +4,7 @@ Addresses are not personal data (a standard address, not who lives there); any l
 user may read them and locate points."""
 import json
 
+from django.conf import settings
 from django.db import connection
 
 from layers.core.sqlfiles import sql_loader
@@ -12,7 +13,7 @@ from .normalise import normalise_address
 
 sql = sql_loader("addresses")
 
-MAX_BATCH = 10_000
+MAX_BATCH = settings.GEOGRID_MAX_BATCH  # points per locate batch (a setting; 400 beyond it)
 
 
 def address_search(*, text: str, limit: int = 10, min_score: float = 0.3) -> list[dict]:

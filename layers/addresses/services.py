@@ -275,106 +275,226 @@ def addresses_reassign_for_grids(*, grid_ids: list[int], area: GEOSGeometry | No
 class ImportReport:
     rows: int = 0
     good: int = 0
-    bad: list[tuple[int, str]] = field(default_factory=list)  # (row number from 1, reason)
+    bad: list[tuple[int, str]] = field(default_factory=list)  # (row number as the spreadsheet shows it, reason)
     written: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
     assignment: AssignmentReport | None = None
+    encoding: str | None = None
+    mapping: dict = field(default_factory=dict)     # our field -> the file's column
+    unknown_columns: list[str] = field(default_factory=list)
+    blank_rows: list[int] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)  # {"row", "kept_row", "reason"}
+    crs: str | None = None
+    crs_source: str = ""
+    warnings: list[str] = field(default_factory=list)
+    offset: dict | None = None
+    offset_verdict: str | None = None
+    preview: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        from dataclasses import asdict
+
+        d = asdict(self)
+        d["assignment"] = None if self.assignment is None else {
+            "assigned": self.assignment.assigned, "gaps": self.assignment.gap_count,
+            "moves": self.assignment.moves[:50]}
+        return d
 
 
-_TEXT_COLUMNS = ("full_text", "address", "地址")
-_PART_FIELDS = ("district", "street", "community", "road", "number", "building", "unit", "room")
+DUPLICATE_RULE = _("Rows with the same address text (after normalisation) are one address: the first row is kept, "
+                   "its empty fields are filled from the later rows, and each later row is listed as merged "
+                   "(with its distance when its point lies more than 1 m away). A row with the text of a stored "
+                   "address within 1 m, and no 编号, is not added again.")
 
 
-def _read_table(path: str):
-    """Rows of a CSV (lon/lat or WKT column), GeoJSON or GeoPackage as (columns dict, x, y) or
-    (columns, None, reason)."""
-    import geopandas as gpd
-    import pandas as pd
+def _kind(value: str, column: str) -> str:
+    from .registry import KINDS
+
+    text = str(value or "").strip()
+    if not text:
+        return AddressKind.RESIDENTIAL
+    kind = KINDS.get(text) or KINDS.get(text.lower())
+    if kind is None:
+        raise RuleViolation("address_kind", _("%(col)s: unknown kind %(kind)r; use one of %(kinds)s")
+                            % {"col": column, "kind": text,
+                               "kinds": "住宅, 商铺, 办公, 机构, 其他 (residential, shop, office, institution, other)"})
+    return kind
+
+
+def _households(value, column: str) -> int:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return 0
+    try:
+        number = float(text)
+    except ValueError:
+        raise RuleViolation("households", _("%(col)s is not a number: %(v)r") % {"col": column, "v": text})
+    if not math.isfinite(number) or number != int(number):
+        raise RuleViolation("households", _("%(col)s must be a whole number: %(v)r") % {"col": column, "v": text})
+    if number < 0:
+        raise RuleViolation("households", _("%(col)s cannot be negative: %(v)r") % {"col": column, "v": text})
+    return int(number)
+
+
+def _address_from_row(rec: dict, reg, crs: str | None) -> Address:
     import shapely
 
-    suffix = str(path).lower().rsplit(".", 1)[-1]
-    if suffix in ("csv", "txt"):
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        cols = {c.lower().strip(): c for c in df.columns}
-        lon = next((cols[c] for c in ("lon", "lng", "longitude", "x", "经度") if c in cols), None)
-        lat = next((cols[c] for c in ("lat", "latitude", "y", "纬度") if c in cols), None)
-        wkt = next((cols[c] for c in ("wkt", "geometry", "geom") if c in cols), None)
-        if not ((lon and lat) or wkt):
-            raise RuleViolation("import_columns", _("A CSV needs lon and lat columns or a WKT column"))
-        for rec in df.to_dict("records"):
-            if lon and lat and (rec[lon] != "" or not wkt):
-                yield rec, rec[lon], rec[lat]
-                continue
-            try:
-                geom = shapely.from_wkt(rec[wkt])
-            except Exception:  # shapely raises its own GEOSException on bad WKT
-                yield rec, None, _("unreadable WKT %(wkt)r") % {"wkt": rec[wkt][:60]}
-                continue
-            if geom is None or geom.is_empty or geom.geom_type != "Point":
-                yield rec, None, _("the geometry must be a point")
-                continue
-            yield rec, geom.x, geom.y
-        return
-    gdf = gpd.read_file(path, engine="pyogrio")
-    for rec, geom in zip(gdf.drop(columns="geometry").to_dict("records"), gdf.geometry):
-        rec = {k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in rec.items()}
-        if geom is None or geom.is_empty or geom.geom_type != "Point":
-            yield rec, None, _("the geometry must be a point")
-            continue
-        yield rec, geom.x, geom.y
-
-
-def _address_from(rec: dict, x, y, crs: str) -> Address:
-    text = next((str(rec[c]).strip() for c in _TEXT_COLUMNS if c in rec and str(rec[c]).strip()), "")
+    text = str(rec.get("full_text") or "").strip()
     if not text:
-        raise RuleViolation("address_text", _("no address text (column full_text or address)"))
-    lon, lat = to_storage(x, y, crs)
-    kind = str(rec.get("kind") or AddressKind.RESIDENTIAL).strip()
-    if kind not in AddressKind.values:
-        raise RuleViolation("address_kind", _("unknown kind %(kind)r; use one of %(kinds)s")
-                            % {"kind": kind, "kinds": ", ".join(AddressKind.values)})
-    raw = rec.get("households")
-    try:
-        households = int(float(raw)) if raw not in (None, "") else 0
-    except (TypeError, ValueError):
-        raise RuleViolation("households", _("households is not a number: %(v)r") % {"v": raw})
-    if households < 0:
-        raise RuleViolation("households", _("households cannot be negative"))
+        raise RuleViolation("address_text", _("%(col)s is empty") % {"col": reg.column("full_text")})
+    row_crs = str(rec.get("crs") or "").strip() or crs
+    if not row_crs:
+        raise RuleViolation("crs_missing", _("no coordinate system for this row"))
+    if rec.get("_geometry_error"):
+        raise RuleViolation("geometry", _("the geometry must be a point"))
+    x, y = rec.get("lon"), rec.get("lat")
+    if (x in (None, "") or y in (None, "")) and rec.get("wkt"):
+        try:
+            geom = shapely.from_wkt(rec["wkt"])
+        except Exception:  # shapely raises GEOSException on bad WKT
+            raise RuleViolation("geometry", _("%(col)s: unreadable WKT %(wkt)r") % {"col": reg.column("wkt"),
+                                                                                   "wkt": str(rec["wkt"])[:60]})
+        if geom is None or geom.is_empty or geom.geom_type != "Point":
+            raise RuleViolation("geometry", _("the geometry must be a point"))
+        x, y = geom.x, geom.y
+    if x in (None, "") or y in (None, ""):
+        raise RuleViolation("coordinates", _("%(lon)s or %(lat)s is empty") % {"lon": reg.column("lon"), "lat": reg.column("lat")})
+    lon, lat = to_storage(x, y, row_crs)
     parts = {f: str(rec.get(f) or "").strip() for f in _PART_FIELDS}
-    address = Address(full_text=text, kind=kind, households=households, source_crs=crs,
+    address = Address(full_text=text, kind=_kind(rec.get("kind"), reg.column("kind")),
+                      households=_households(rec.get("households"), reg.column("households")),
+                      source_crs=normalise_crs(row_crs), external_id=str(rec.get("external_id") or "").strip(),
                       geometry=Point(lon, lat, srid=settings.GEOGRID_SRID), search_key=normalise_address(text), **parts)
     address.full_clean(exclude=["grid"])
     return address
 
 
-def addresses_import(*, path: str, crs: str = "wgs84", commit: bool = False, skip_bad: bool = False,
-                     progress=None, batch_size: int = 2000) -> ImportReport:
-    """Read a CSV/GeoJSON/GeoPackage of addresses, convert points from `crs` at the edge, report
-    bad rows one by one; write only with commit, and a file with bad rows only with skip_bad;
-    then assign the new addresses to their grids."""
-    crs = normalise_crs(crs)
-    report = ImportReport()
-    good: list[Address] = []
-    for n, (rec, x, y) in enumerate(_read_table(path), start=1):
+_PART_FIELDS = ("district", "street", "community", "road", "number", "building", "unit", "room")
+_COPY_FIELDS = ("full_text", "kind", "households", "source_crs", "geometry", "search_key") + _PART_FIELDS
+
+
+def _metres(a: Point, b: Point) -> float:
+    kx = 111_320.0 * math.cos(math.radians(a.y))
+    return math.hypot((a.x - b.x) * kx, (a.y - b.y) * 110_574.0)
+
+
+def addresses_import(*, path: str, crs: str | None = None, commit: bool = False, skip_bad: bool = False,
+                     encoding: str | None = None, progress=None, batch_size: int = 2000) -> ImportReport:
+    """Read an address registry (CSV in any usual encoding, .xlsx, GeoJSON, GeoPackage), convert
+    points from `crs` (or each row's 坐标系) at the edge, report bad rows by their spreadsheet
+    number and column, merge duplicates by DUPLICATE_RULE, and write only with commit (a file
+    with bad rows only with skip_bad): rows whose 编号 is stored update that address, the rest
+    are added; then the touched addresses are assigned."""
+    from layers.core.crs import best_offset_m, crs_missing_message, offset_verdict
+
+    from .registry import read_registry
+
+    reg = read_registry(path, encoding=encoding)
+    report = ImportReport(encoding=reg.encoding, mapping=dict(reg.mapping), unknown_columns=list(reg.unknown),
+                          blank_rows=list(reg.blank))
+    given = normalise_crs(crs) if crs else None
+    has_row_crs = "crs" in reg.mapping and any(str(r.get("crs") or "").strip() for _n, r in reg.rows)
+    report.crs, report.crs_source = (given, "given") if given else ((None, "column") if has_row_crs else (None, ""))
+    if "full_text" not in reg.mapping:
+        raise RuleViolation("import_columns", _("No address column: name one 地址 or 详细地址 (the columns are %(cols)s)")
+                            % {"cols": ", ".join(reg.columns)})
+    if not ({"lon", "lat"} <= reg.mapping.keys() or "wkt" in reg.mapping or reg.encoding is None):
+        raise RuleViolation("import_columns", _("A registry needs 经度 and 纬度 (lon/lat) columns or a WKT column"))
+    if not given and not has_row_crs and reg.declared_crs:
+        given = reg.declared_crs
+        report.crs, report.crs_source = given, "file"
+    if not given and not has_row_crs:
+        if commit:
+            raise RuleViolation("crs_missing", crs_missing_message())
+        report.warnings.append(crs_missing_message() + " " + _("This dry run read the points as WGS84."))
+        given = "wgs84"
+        report.crs, report.crs_source = "wgs84", "assumed"
+    good: list[tuple[int, Address]] = []
+    by_text: dict[str, int] = {}
+    for n, (number, rec) in enumerate(reg.rows, start=1):
         report.rows = n
         try:
-            if x is None:
-                raise RuleViolation("geometry", y)
-            good.append(_address_from(rec, x, y, crs))
+            # A row without its own 坐标系 takes the one given (or, in a dry run, the assumed one).
+            address = _address_from_row(rec, reg, given)
         except ValidationError as exc:
-            report.bad.append((n, "; ".join(exc.messages)))
+            report.bad.append((number, "; ".join(exc.messages)))
+            continue
+        key = address.search_key or address.full_text
+        if key in by_text:
+            k = by_text[key]
+            kept_row, kept = good[k]
+            distance = _metres(kept.geometry, address.geometry)
+            for f in _PART_FIELDS + ("external_id",):
+                if not getattr(kept, f) and getattr(address, f):
+                    setattr(kept, f, getattr(address, f))
+            if not kept.households and address.households:
+                kept.households = address.households
+            report.duplicates.append({"row": number, "kept_row": kept_row, "text": address.full_text,
+                                      "distance_m": round(distance, 2),
+                                      "reason": _("same text, %(d).1f m apart") % {"d": distance} if distance > 1
+                                      else _("same text and place")})
+            continue
+        by_text[key] = len(good)
+        good.append((number, address))
         if progress and n % batch_size == 0:
             progress(n)
     report.good = len(good)
+    report.preview = [{"row": number, "full_text": a.full_text, "kind": a.kind, "households": a.households,
+                       "external_id": a.external_id, "lon": round(a.geometry.x, 6), "lat": round(a.geometry.y, 6)}
+                      for number, a in good[:5]]
+    # Offset against the stored addresses nearby: a datum mix-up shows as a shift of hundreds of metres.
+    if good:
+        from django.contrib.gis.geos import Polygon
+
+        xs = [a.geometry.x for _n, a in good]
+        ys = [a.geometry.y for _n, a in good]
+        area = Polygon.from_bbox((min(xs) - 0.01, min(ys) - 0.01, max(xs) + 0.01, max(ys) + 0.01))
+        area.srid = settings.GEOGRID_SRID
+        stored = list(Address.objects.filter(geometry__intersects=area).values_list("geometry", flat=True)[:20000])
+        if len(stored) >= 3:
+            report.offset = best_offset_m(list(zip(xs, ys)), [(p.x, p.y) for p in stored])
+            report.offset_verdict = offset_verdict(report.offset, sum(xs) / len(xs), sum(ys) / len(ys),
+                                                   report.crs or "wgs84")
     if not commit or (report.bad and not skip_bad):
         return report
     with transaction.atomic():
+        ids = [a.external_id for _n, a in good if a.external_id]
+        existing = {a.external_id: a for a in Address.objects.filter(external_id__in=ids)} if ids else {}
+        to_create, touched = [], []
+        for _number, a in good:
+            old = existing.get(a.external_id) if a.external_id else None
+            if old is None:
+                same = Address.objects.filter(search_key=a.search_key, external_id="",
+                                              geometry__dwithin=(a.geometry, 0.00002)).first()
+                if same is not None and _metres(same.geometry, a.geometry) <= 1.0:
+                    report.duplicates.append({"row": _number, "kept_row": None, "text": a.full_text,
+                                              "distance_m": round(_metres(same.geometry, a.geometry), 2),
+                                              "reason": _("already stored as address #%(id)d") % {"id": same.pk}})
+                    report.unchanged += 1
+                    continue
+                to_create.append(a)
+                continue
+            changed = [f for f in _COPY_FIELDS if getattr(old, f) != getattr(a, f)]
+            if not changed:
+                report.unchanged += 1
+                continue
+            for f in changed:
+                setattr(old, f, getattr(a, f))
+            old.assigned_at = None  # its point may have moved: the assignment must look again
+            old.full_clean(exclude=["grid"])
+            old.save()
+            touched.append(old.pk)
+            report.updated += 1
         created = []
-        for i in range(0, len(good), batch_size):
-            created += Address.objects.bulk_create(good[i:i + batch_size])
+        for i in range(0, len(to_create), batch_size):
+            created += Address.objects.bulk_create(to_create[i:i + batch_size])
             if progress:
-                progress(min(i + batch_size, len(good)), written=True)
-        report.written = len(created)
-        report.assignment = addresses_assign_ids(ids=[a.pk for a in created])
+                progress(min(i + batch_size, len(to_create)), written=True)
+        report.created = len(created)
+        report.written = report.created + report.updated
+        report.assignment = addresses_assign_ids(ids=[a.pk for a in created] + touched)
     return report
 
 

@@ -12,6 +12,7 @@ PAGES = [
     ("/incidents/", _("incidents")),
     ("/subjects/", _("subjects")),
     ("/planner/", _("planner")),
+    ("/imports/", _("imports")),
     ("/service-card/", _("service card")),
     ("/api/grids/", _("grids API")),
     ("/api/schema/", _("OpenAPI schema")),

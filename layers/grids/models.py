@@ -66,6 +66,9 @@ class Grid(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     # Bumped on every boundary change: optimistic locking for editors and cache keys.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Every attribute of the source feature an import read (adcode, names, parents, ...), kept
+    # as given so that it can be exported back; the system's own fields never come from here.
+    attributes = models.JSONField(_("source attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +113,8 @@ class GridVersion(models.Model):
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
     change = models.CharField(max_length=200, blank=True)
+    # The source attributes as they were for this version (see Grid.attributes).
+    attributes = models.JSONField(default=dict, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -43,24 +43,28 @@ class GridSpec:
     code: str | None = None
     station: Station | None = None
     use: str = ""
+    attributes: dict | None = None  # source attributes of an imported feature, kept with the grid
 
 
 def grid_problems(*, parent: Grid | None, kind: str, geometry: MultiPolygon,
                   exclude_ids: list[int] = (), label: str = "") -> list[RuleViolation]:
-    """Rules that need the database: inside the parent; no overlap with base siblings."""
+    """Rules that need the database: inside the parent; no overlap with base siblings (the
+    other top-level base grids for a grid without parent)."""
     problems = []
-    if parent is None:
-        return problems
-    out = outside(geometry, parent.geometry, settings.GEOGRID_PARENT_TOLERANCE_M2)
-    if out is not None:
-        area = out[1]
-        problems.append(RuleViolation(
-            "outside_parent",
-            _("%(label)s lies outside its parent %(parent)s by %(area).1f m²")
-            % {"label": label or _("the grid"), "parent": parent, "area": area},
-            grids=[label, parent.code], extra={"area_m2": round(area, 2)}))
+    if parent is not None:
+        out = outside(geometry, parent.geometry, settings.GEOGRID_PARENT_TOLERANCE_M2)
+        if out is not None:
+            area = out[1]
+            problems.append(RuleViolation(
+                "outside_parent",
+                _("%(label)s lies outside its parent %(parent)s by %(area).1f m²")
+                % {"label": label or _("the grid"), "parent": parent, "area": area},
+                grids=[label, parent.code], extra={"area_m2": round(area, 2)}))
     if kind == GridKind.BASE:
-        siblings = list(Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True,
+        # Top-level grids (no parent) are siblings of each other too: two overlapping districts
+        # cannot both be stored (skipping them let the assignment see two micro-grids per point).
+        same_parent = {"parent": parent} if parent is not None else {"parent__isnull": True}
+        siblings = list(Grid.objects.filter(**same_parent, kind=GridKind.BASE, valid_to__isnull=True,
                                             geometry__bboverlaps=geometry)
                         .exclude(pk__in=list(exclude_ids)).order_by("code").only("pk", "code", "name", "geometry"))
         found = overlaps([geometry], settings.GEOGRID_OVERLAP_TOLERANCE_M2, others=[g.geometry for g in siblings])
@@ -113,21 +117,27 @@ def _next_codes(parent: Grid, n: int) -> list[str]:
 
 def _new_grid(*, parent, level, kind, spec: GridSpec, geometry, code, valid_from, user) -> Grid:
     grid = Grid(parent=parent, level=level, kind=kind, name=spec.name, code=code, station=spec.station,
-                use=spec.use, geometry=geometry, valid_from=valid_from)
+                use=spec.use, geometry=geometry, valid_from=valid_from, attributes=spec.attributes or {})
     grid.full_clean(exclude=["path"])
     grid.save()
     grid.path = f"{parent.path if parent else '/'}{grid.pk}/"
     grid.save(update_fields=["path"])
     GridCode.objects.create(code=code, grid=grid)
     GridVersion.objects.create(grid=grid, version=1, geometry=geometry, valid_from=valid_from,
-                               change=_("created"), changed_by=user if user and user.pk else None)
+                               attributes=grid.attributes, change=_("created"),
+                               changed_by=user if user and user.pk else None)
     return grid
 
 
 def _lock(parent: Grid | None) -> Grid | None:
     # One planner at a time per parent: concurrent changes to siblings must not both pass the
-    # overlap check. The row lock serialises them.
-    return Grid.objects.select_for_update().get(pk=parent.pk) if parent else None
+    # overlap check. The row lock serialises them; top-level grids have no parent row, so a
+    # transaction-scoped advisory lock stands in for it.
+    if parent is None:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('geogrid.grids.top_level'))")
+        return None
+    return Grid.objects.select_for_update().get(pk=parent.pk)
 
 
 @transaction.atomic
@@ -254,7 +264,7 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
         if problems:
             raise problems[0]
         grid.geometry = geom
-    elif kind is not None and grid.parent is not None:
+    elif kind is not None:
         problems = grid_problems(parent=grid.parent, kind=grid.kind, geometry=grid.geometry,
                                  exclude_ids=[grid.pk], label=grid.code)
         if problems:
@@ -264,6 +274,7 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
         GridVersion.objects.filter(grid=grid, valid_to__isnull=True).update(valid_to=today)
         grid.version += 1
         GridVersion.objects.create(grid=grid, version=grid.version, geometry=grid.geometry, valid_from=today,
+                                   attributes=grid.attributes,
                                    change=note or _("boundary edited"), changed_by=user if user and user.pk else None)
     grid.full_clean(exclude=["path"])
     grid.save()

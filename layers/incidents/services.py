@@ -498,6 +498,12 @@ def rating_create(*, incident: Incident, user, score, note: str = "") -> Rating:
         raise RuleViolation("rating_twice", _("You have already rated this case"))
     rating = Rating(incident=incident, score=score, note=(note or "").strip(), rated_by=user, rated_at=timezone.now())
     rating.full_clean()
-    rating.save()
+    try:
+        # Two requests of one person at once both pass the check above; the unique constraint
+        # stops the second here, and that is the same answer as a second rating later.
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError:
+        raise RuleViolation("rating_twice", _("You have already rated this case"))
     _log(incident, EventKind.RATED, user=user, note=note, data={"score": score})
     return rating

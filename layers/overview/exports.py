@@ -1,30 +1,27 @@
 """Tables to CSV and XLSX for meetings and reviews. Cells that a spreadsheet would run as a
-formula (starting with = + - @, a tab or a carriage return) are written as text."""
-import csv
+formula (starting with = + - @, a tab or a carriage return) are written as text, by the one
+helper every export uses (layers/core/exports.py)."""
 import io
 
 from django.http import HttpResponse
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from layers.audit.services import audit_record
+from layers.core.exports import csv_writer, xlsx_append
 
 
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def table_response(*, header: list[str], rows: list[list], fmt: str, filename: str, title: str = "") -> HttpResponse:
-    """A CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX download of one table."""
+def table_response(*, header: list[str], rows: list[list], fmt: str, filename: str, title: str = "",
+                   request=None) -> HttpResponse:
+    """A CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX download of one table; with the
+    request, the export is written to the audit log."""
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         wb = Workbook()
         ws = wb.active
         ws.title = (title or "sheet")[:31]
-        ws.append(header)
+        xlsx_append(ws, header)
         for row in rows:
-            ws.append([safe_cell(v) for v in row])
+            xlsx_append(ws, row)
         buf = io.BytesIO()
         wb.save(buf)
         resp = HttpResponse(buf.getvalue(),
@@ -33,11 +30,14 @@ def table_response(*, header: list[str], rows: list[list], fmt: str, filename: s
     else:
         buf = io.StringIO()
         buf.write("\ufeff")
-        w = csv.writer(buf)
+        w = csv_writer(buf)
         w.writerow(header)
         for row in rows:
-            w.writerow(["" if v is None else safe_cell(v) for v in row])
+            w.writerow(["" if v is None else v for v in row])
         resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
         resp["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     resp["Cache-Control"] = "no-store"
+    if request is not None:
+        audit_record(action="export", request=request, target_type=f"overview.{filename.split('-')[0]}",
+                     rows=len(rows), format=fmt)
     return resp

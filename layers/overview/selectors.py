@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from layers.incidents.selectors import incident_counts_by_grid
 from layers.staff.scope import scope_for
+from layers.staff.selectors import staffing_task_list
 from layers.subjects.selectors import coverage_list
 
 from .models import Assessment, StaffAssessment
@@ -61,7 +62,8 @@ def overview_list(*, user, level: int, period: Period | None = None) -> list[dic
     and escalated cases now, and over the period the cases received, the closure rate (closed /
     received), the on-time rate (closed by the deadline / closed) and satisfaction (mean rating,
     1-5). Flags: those of coverage (`no_staff`, `no_station`, `households_below_band`,
-    `households_above_band`) and `overdue_share_high` when overdue cases are at least
+    `households_above_band`), `no_head` for a grid left without a head by a boundary change (an
+    open staffing task), and `overdue_share_high` when overdue cases are at least
     GEOGRID_OVERDUE_SHARE_FLAG of the open ones."""
     period = period or period_default()
     today = timezone.localdate()
@@ -75,11 +77,15 @@ def overview_list(*, user, level: int, period: Period | None = None) -> list[dic
     in_period = incident_counts_by_grid(user=user, grid_ids=ids, since=_as_datetime(period.start),
                                         until=_as_datetime(period.end))
     threshold = settings.GEOGRID_OVERDUE_SHARE_FLAG
+    # A grid a boundary change left without a head carries an open staffing task until one is named.
+    headless = set(staffing_task_list(user=user).filter(grid_id__in=ids).values_list("grid_id", flat=True))
     rows = []
     for c in cover:
         now, per = now_counts.get(c["grid_id"], {}), in_period.get(c["grid_id"], {})
         open_, overdue = now.get("open", 0), now.get("overdue", 0)
         flags = list(c["flags"])
+        if c["grid_id"] in headless:
+            flags.append("no_head")
         share = _rate(overdue, open_)
         if share is not None and share >= threshold:
             flags.append("overdue_share_high")

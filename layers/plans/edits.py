@@ -1,6 +1,7 @@
 """Editing a plan's draft: create and discard, split, merge, draw, update and replace its grids.
 Every edit locks the draft, keeps the tiling (neighbours give up or take area) and is recorded
 for undo (history.py). Geometry rules come from the grids' toolkit (layers/grids/geometry.py)."""
+import hashlib
 import json
 import math
 
@@ -31,10 +32,35 @@ SNAP_M = getattr(settings, "GEOGRID_PLAN_SNAP_M", 0.5)
 MIN_PIECE_M2 = 1.0
 
 
-def parent_fingerprint(*, parent: Grid) -> list[list[int]]:
-    """[[id, version], ...] of the parent's current base children, sorted."""
-    return [list(r) for r in Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True)
-            .order_by("pk").values_list("pk", "version")]
+# Bookkeeping fields that change without the grid itself changing.
+_DIGEST_SKIP = {"created_at", "updated_at", "next_child_seq", "path"}
+
+
+def _grid_digest(grid: Grid) -> str:
+    """A digest of every attribute of a grid (name, use, station, dates, boundary...): a plan
+    made before any of them changed must not publish over the change."""
+    parts = []
+    for f in Grid._meta.concrete_fields:
+        if f.name in _DIGEST_SKIP:
+            continue
+        value = getattr(grid, f.attname)
+        if f.name == "geometry":
+            value = hashlib.sha256(bytes(value.ewkb)).hexdigest() if value is not None else None
+        parts.append([f.attname, str(value)])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:24]
+
+
+def parent_fingerprint(*, parent: Grid) -> list[list]:
+    """[[id, version, digest of all attributes], ...] of the parent's current base children, by id."""
+    return [[g.pk, g.version, _grid_digest(g)]
+            for g in Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True).order_by("pk")]
+
+
+def fingerprint_unchanged(stored: list, current: list) -> bool:
+    # Drafts made before digests were kept hold [id, version] pairs: compare those as before.
+    if any(len(entry) < 3 for entry in stored):
+        return [list(e[:2]) for e in stored] == [e[:2] for e in current]
+    return [list(e) for e in stored] == current
 
 
 @transaction.atomic
@@ -53,7 +79,7 @@ def plan_create(*, parent: Grid, user=None, name: str = "") -> Plan:
         raise RuleViolation("level_unknown", _("%(grid)s is at the lowest level and cannot have children")
                             % {"grid": parent}, grids=[parent.code])
     plan = Plan(parent=parent, author=user if user and user.pk else None, name=name, level=level,
-                base_fingerprint=[[c.pk, c.version] for c in sorted(children, key=lambda c: c.pk)])
+                base_fingerprint=[[c.pk, c.version, _grid_digest(c)] for c in sorted(children, key=lambda c: c.pk)])
     plan.full_clean()
     plan.save()
     PlanGrid.objects.bulk_create([PlanGrid(plan=plan, name=c.name, kind=c.kind, use=c.use, geometry=c.geometry,

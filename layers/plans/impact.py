@@ -12,7 +12,8 @@ from layers.incidents.models import FINAL_STATUSES, Incident
 from layers.subjects.models import Subject
 
 from .models import Plan, PlanGrid
-from .publish import publish_partition
+from .partition import publish_partition
+from .staffing import assignment_defaults, unheaded
 from .validation import address_rows, band_applies
 
 
@@ -75,7 +76,13 @@ def plan_impact(*, plan: Plan) -> dict:
         if band and band_applies(pg):
             entry["in_band"] = band[0] <= hh <= band[1]
         grids.append(entry)
-    unchanged, retired = publish_partition(plan, pgs, list(old.values()))[:2]
+    live = list(old.values())
+    unchanged, retired = publish_partition(plan, pgs, live)[:2]
+    assignments = assignment_defaults(plan=plan, pgs=pgs, live=live)
+    no_head = unheaded(plan=plan, pgs=pgs, live=live,
+                       decisions=[{**a, "decision": a["default"]} for a in assignments])
     return {"plan": plan.pk, "flows": moves, "moved": totals, "grids": grids,
+            "assignments": assignments,
+            "without_head": [{"id": pg.pk, "name": names.get(pg.pk)} for pg in pgs if pg.pk in set(no_head)],
             "retire": [{"id": g.pk, "code": g.code, "name": g.name} for g in retired],
             "unchanged": [pg.pk for pg in unchanged]}

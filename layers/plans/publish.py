@@ -6,14 +6,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
-from layers.grids.geometry import shp
 from layers.grids.models import Grid, GridKind
 from layers.grids.services import GridSpec, grid_retire, grid_update, grids_create
+from layers.staff.models import Assignment
+from layers.staff.services import assignment_follow, staffing_tasks_refresh
 
-from .edits import parent_fingerprint
+from .edits import fingerprint_unchanged, parent_fingerprint
+from .partition import publish_partition
 from .history import lock_draft
 from .models import Plan, PlanGrid, PlanStatus
+from .staffing import KEPT, MOVED, assignment_decisions
 from .validation import plan_validate
 
 
@@ -23,38 +27,6 @@ class PlanConflict(RuleViolation):
     the draft is kept."""
 
     status = 409
-
-
-def _same_boundary(a, b) -> bool:
-    return shp(a).equals(shp(b)) if a is not None and b is not None else False
-
-
-def publish_partition(plan: Plan, pgs: list[PlanGrid], live: list[Grid]):
-    """Split the draft into (plan grids unchanged, live grids to retire, in-place updates
-    [(plan grid, live grid)], new plan grids).
-
-    Rule: a plan grid whose source grid is live and claimed by it alone keeps the grid and its
-    code: unchanged if the boundary is equal, otherwise updated in place (a new version). A
-    split or merged grid has no source: the old grids are retired and new codes issued."""
-    live_by_id = {g.pk: g for g in live}
-    claims = defaultdict(list)
-    for pg in pgs:
-        if pg.source_grid_id in live_by_id:
-            claims[pg.source_grid_id].append(pg)
-    unchanged, updates, new = [], [], []
-    kept = set()
-    for pg in pgs:
-        src = pg.source_grid_id
-        if src in live_by_id and len(claims[src]) == 1:
-            kept.add(src)
-            if _same_boundary(pg.geometry, live_by_id[src].geometry) and pg.kind == live_by_id[src].kind:
-                unchanged.append(pg)
-            else:
-                updates.append((pg, live_by_id[src]))
-        else:
-            new.append(pg)
-    retire = [g for g in live if g.pk not in kept]
-    return unchanged, retire, updates, new
 
 
 def _replace_addresses(retired_ids: list[int]) -> None:
@@ -68,12 +40,14 @@ def _replace_addresses(retired_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def plan_publish(*, plan: Plan, user=None) -> dict:
-    """Make the draft the live children of its parent, all or nothing."""
+def plan_publish(*, plan: Plan, user=None, assignments: dict | None = None) -> dict:
+    """Make the draft the live children of its parent, all or nothing; the people on retired or
+    changed grids follow the decisions in `assignments` ({assignment id: {"action", "to"}}),
+    the defaults of layers/plans/staffing.py where none is given."""
     plan = lock_draft(plan)
     parent = Grid.objects.select_for_update().get(pk=plan.parent_id)
     current = parent_fingerprint(parent=parent)
-    if current != plan.base_fingerprint:
+    if not fingerprint_unchanged(plan.base_fingerprint, current):
         raise PlanConflict("plan_conflict", _("The grids of %(parent)s were changed by someone else since this plan was made; "
                                               "your draft is kept: start a new plan and apply your changes again")
                            % {"parent": parent}, grids=[parent.code])
@@ -87,6 +61,7 @@ def plan_publish(*, plan: Plan, user=None) -> dict:
                             extra={"problems": [{k: v for k, v in p.items() if k != "geometry"} for p in blocking]})
     pgs = list(PlanGrid.objects.filter(plan=plan).order_by("pk"))
     live = list(Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True).order_by("pk"))
+    decisions = assignment_decisions(plan=plan, pgs=pgs, live=live, given=assignments)
     unchanged, retire, updates, new = publish_partition(plan, pgs, live)
     today = timezone.localdate()
     for g in retire:
@@ -128,10 +103,34 @@ def plan_publish(*, plan: Plan, user=None) -> dict:
             pg.save(update_fields=["source_grid"])
         created += grids
     _replace_addresses([g.pk for g in retire])
+    moved = _staff_follow(plan, decisions, pgs)
+    children = list(Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True))
+    open_tasks = staffing_tasks_refresh(grid_ids=[g.pk for g in children])
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at", "updated_at"])
+    audit_record(action="publish", user=user, target=plan, parent=parent.code,
+                 created=[g.code for g in created], retired=[g.code for g in retire])
     return {"plan": plan.pk, "created": [{"id": g.pk, "code": g.code, "name": g.name} for g in created],
             "retired": [{"id": g.pk, "code": g.code, "name": g.name} for g in retire],
             "updated": [{"id": src.pk, "code": src.code, "name": pg.name} for pg, src in updates if src not in retire],
-            "unchanged": [pg.source_grid.code for pg in unchanged]}
+            "unchanged": [pg.source_grid.code for pg in unchanged],
+            "assignments": moved,
+            "without_head": [{"id": t.grid_id, "code": t.grid.code, "name": t.grid.name} for t in open_tasks]}
+
+
+def _staff_follow(plan: Plan, decisions: list[dict], pgs: list[PlanGrid]) -> list[dict]:
+    """Apply each decision now that every plan grid has its live grid (pg.source_grid)."""
+    live_of = {pg.pk: pg.source_grid for pg in PlanGrid.objects.filter(pk__in=[p.pk for p in pgs])
+               .select_related("source_grid")}
+    reason = _("Plan %(id)s (%(parent)s) published on %(day)s") % {
+        "id": plan.pk, "parent": plan.parent, "day": timezone.localdate().isoformat()}
+    out = []
+    for d in decisions:
+        action, to = d["decision"]["action"], d["decision"]["to"]
+        grids = [live_of[t] for t in to if live_of.get(t) is not None] if action in (MOVED, KEPT) else []
+        assignment = Assignment.objects.select_related("user", "grid").get(pk=d["assignment"])
+        assignment_follow(assignment=assignment, action=action, to_grids=grids, reason=reason)
+        out.append({"assignment": d["assignment"], "name": d["name"], "role": d["role"], "action": action,
+                    "from": d["grid"]["code"], "to": [g.code for g in grids]})
+    return out

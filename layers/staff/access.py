@@ -166,6 +166,8 @@ ROUTES: dict[str, Rule] = {
     **{f"plan-{a}": PLANS for a in ("split", "merge", "draw", "undo", "redo", "discard", "autopartition",
                                     "publish")},
     "planner": PLANS,
+    # --- imports (boundary files and address registries; a planner's own jobs) ----------------
+    **{name: PLANS for name in ("imports", "import-detail", "import-run", "import-status")},
     # --- maps ----------------------------------------------------------------------------------
     "maps:coverage": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, admin=FULL),
     # The hotspot page draws case points; the planner gets the per-grid statistic only.
@@ -194,6 +196,9 @@ ROUTES: dict[str, Rule] = {
     "public-report-rating": PUBLIC,
     "public-report": PUBLIC,
     "public-track": PUBLIC,
+    # What boundary changes did to the user's own assignments: anyone logged in reads their own,
+    # so a person left with no role by a plan still reads why and where.
+    "maps:grid-changes": _all(),
 }
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from .models import ApiToken, Assignment, StaffProfile
-from .services import PHOTO_FORMATS, staff_profile_photo_set, token_revoke
+from .services import PHOTO_FORMATS, assignment_audit, staff_profile_photo_set, token_revoke
 
 
 @admin.register(Assignment)
@@ -14,6 +14,22 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ["role", "active"]
     search_fields = ["user__username", "user__last_name", "grid__code", "grid__name"]
     raw_id_fields = ["user", "grid"]
+
+    # Role changes made here are audited like those made through the services.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or form.changed_data:
+            assignment_audit(assignment=obj, by=request.user, request=request,
+                             change="changed" if change else "created")
+
+    def delete_model(self, request, obj):
+        assignment_audit(assignment=obj, by=request.user, request=request, change="deleted")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            assignment_audit(assignment=obj, by=request.user, request=request, change="deleted")
+        super().delete_queryset(request, queryset)
 
 
 class StaffProfileForm(forms.ModelForm):

@@ -7,7 +7,10 @@ request gets 401 with `WWW-Authenticate: Basic realm="geogrid"`, which QGIS and 
 they send credentials."""
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+
+from layers.core.lockout import lockout_message
 
 from .selectors import token_active_get
 from .services import TOKEN_PREFIX, token_hash, token_touch
@@ -23,6 +26,12 @@ def _user_for_token(raw: str):
     return token.user, token
 
 
+class LockedOut(exceptions.APIException):
+    """Too many wrong passwords (django-axes locked the account or address)."""
+    status_code = 429
+    default_code = "locked_out"
+
+
 class BasicOrTokenAuthentication(authentication.BasicAuthentication):
     """HTTP basic auth whose password may be a personal API token of that user."""
     www_authenticate_realm = REALM
@@ -33,7 +42,13 @@ class BasicOrTokenAuthentication(authentication.BasicAuthentication):
             if getattr(user, get_user_model().USERNAME_FIELD) != userid:
                 raise exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
             return user, token
-        return super().authenticate_credentials(userid, password, request)
+        try:
+            return super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            # django-axes marks the request it refused; say so instead of "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut(lockout_message())
+            raise
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -72,3 +87,21 @@ def user_from_authorization(request):
         if found is not None:
             return found[0]
     return None
+
+
+# How the schema (/api/schema/) describes these two to clients and fuzzers.
+class BasicOrTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BasicOrTokenAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic",
+                "description": "username and password, or username and a personal API token as the password"}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "personal API token (POST /api/tokens/)"}

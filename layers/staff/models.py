@@ -90,3 +90,43 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.prefix}… {self.name}"
+
+
+class AssignmentChangeAction(models.TextChoices):
+    MOVED = "moved", _("moved to the new grids")
+    KEPT = "kept", _("kept on the changed grid")
+    ENDED = "ended", _("ended")
+
+
+class AssignmentChange(models.Model):
+    """What a boundary change did to someone's assignment: the grid they served, what became of
+    it and where they serve now. A person whose grid was retired reads here why and where."""
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff"), on_delete=models.CASCADE,
+                             related_name="assignment_changes")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    from_grid = models.ForeignKey("grids.Grid", verbose_name=_("former grid"), on_delete=models.PROTECT,
+                                  related_name="+")
+    to_grids = models.ManyToManyField("grids.Grid", verbose_name=_("new grids"), blank=True, related_name="+")
+    action = models.CharField(_("action"), max_length=16, choices=AssignmentChangeAction.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assignment change")
+        verbose_name_plural = _("assignment changes")
+        ordering = ["-at", "-id"]
+
+
+class StaffingTask(models.Model):
+    """A current grid left without a grid head: a task for the station chief above it, open
+    until someone heads the grid again."""
+    grid = models.ForeignKey("grids.Grid", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staffing task")
+        verbose_name_plural = _("staffing tasks")
+        constraints = [models.UniqueConstraint(fields=["grid"], condition=models.Q(done_at__isnull=True),
+                                               name="staffing_task_one_open_per_grid")]

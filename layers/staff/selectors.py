@@ -8,7 +8,7 @@ from django.urls import reverse
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_leaf_base_ids
 
-from .models import FIELD_ROLES, ApiToken, Assignment, Role, StaffProfile
+from .models import FIELD_ROLES, ApiToken, Assignment, AssignmentChange, Role, StaffingTask, StaffProfile
 from .scope import scope_for
 
 
@@ -22,6 +22,29 @@ def assignment_list(*, user, grid_code: str | None = None, role: str | None = No
     if role:
         qs = qs.filter(role=role)
     return qs
+
+
+def assignment_list_on_grids(*, grid_ids: list[int]) -> QuerySet[Assignment]:
+    """Active field assignments (grid heads, members, station chiefs) on these grids, for the
+    planner's impact preview: who must follow a boundary change. Names and roles only."""
+    return (Assignment.objects.filter(grid_id__in=grid_ids, active=True, role__in=[str(r) for r in FIELD_ROLES])
+            .select_related("user__staff_profile", "grid").order_by("grid__code", "role", "user_id"))
+
+
+def assignment_change_list_own(*, user) -> QuerySet[AssignmentChange]:
+    """What boundary changes did to the acting user's assignments, newest first."""
+    if not (user and user.is_authenticated):
+        return AssignmentChange.objects.none()
+    return (AssignmentChange.objects.filter(user=user).select_related("from_grid")
+            .prefetch_related("to_grids").order_by("-at", "-id"))
+
+
+def staffing_task_list(*, user, open_only: bool = True) -> QuerySet[StaffingTask]:
+    """Grids in the user's scope left without a grid head (the station chief's to-do)."""
+    qs = StaffingTask.objects.filter(scope_for(user).q("grid")).select_related("grid")
+    if open_only:
+        qs = qs.filter(done_at__isnull=True)
+    return qs.order_by("grid__code")
 
 
 def assignment_list_own(*, user) -> QuerySet[Assignment]:

@@ -8,21 +8,85 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
 from layers.core.images import ImageRejected, reencode
+from layers.grids.models import Grid
 
-from .models import ApiToken, Assignment, StaffProfile
+from .models import (ApiToken, Assignment, AssignmentChange, AssignmentChangeAction, Role, StaffingTask,
+                     StaffProfile)
 
 
 @transaction.atomic
-def assignment_set(*, user, role: str, grid, duties: list[str] | None = None, active: bool = True) -> Assignment:
-    """Give `user` `role` on `grid` (idempotent: an existing assignment is updated)."""
+def assignment_set(*, user, role: str, grid, duties: list[str] | None = None, active: bool = True,
+                   by=None) -> Assignment:
+    """Give `user` `role` on `grid` (idempotent: an existing assignment is updated). `by` is the
+    acting user, for the audit log."""
     a = Assignment.objects.filter(user=user, role=role, grid=grid).first() or Assignment(user=user, role=role, grid=grid)
+    before = (a.active, list(a.duties)) if a.pk else None
     a.duties = sorted(set(duties or []))
     a.active = active
     a.full_clean()
     a.save()
+    if before != (a.active, a.duties):
+        assignment_audit(assignment=a, by=by, change="created" if before is None else "changed")
+    if role == Role.GRID_HEAD and grid is not None:
+        staffing_tasks_refresh(grid_ids=[grid.pk])
     return a
+
+
+def assignment_audit(*, assignment: Assignment, by=None, change: str, request=None) -> None:
+    """Record a role change (an assignment created, changed or removed) in the audit log."""
+    audit_record(action="role_change", user=by, request=request, target=assignment, change=change,
+                 subject_user=assignment.user.get_username(), role=assignment.role,
+                 grid=assignment.grid.code if assignment.grid_id else None, active=assignment.active,
+                 duties=list(assignment.duties))
+
+
+@transaction.atomic
+def assignment_follow(*, assignment: Assignment, action: str, to_grids: list, reason: str) -> AssignmentChange:
+    """Carry one assignment across a boundary change: `moved` puts the person on each grid of
+    `to_grids` (same role and duties; the old assignment ends), `kept` leaves them on their
+    grid (changed in place), `ended` ends it. Recorded, so the person sees why and where."""
+    if action not in AssignmentChangeAction.values:
+        raise RuleViolation("assignment_action", _("Unknown decision %(a)r for an assignment") % {"a": action})
+    if action == AssignmentChangeAction.MOVED and not to_grids:
+        raise RuleViolation("assignment_target", _("Moving %(user)s needs at least one new grid")
+                            % {"user": assignment.user})
+    old_grid = assignment.grid
+    if action != AssignmentChangeAction.KEPT:
+        assignment.active = False
+        assignment.save(update_fields=["active"])
+    if action == AssignmentChangeAction.MOVED:
+        for g in to_grids:
+            assignment_set(user=assignment.user, role=assignment.role, grid=g, duties=assignment.duties)
+    change = AssignmentChange.objects.create(user=assignment.user, role=assignment.role, from_grid=old_grid,
+                                             action=action, reason=reason[:200])
+    if action == AssignmentChangeAction.MOVED:
+        change.to_grids.set(to_grids)
+    elif action == AssignmentChangeAction.KEPT:
+        change.to_grids.set([old_grid])
+    return change
+
+
+@transaction.atomic
+def staffing_tasks_refresh(*, grid_ids: list[int]) -> list[StaffingTask]:
+    """For each current grid given: open a task when it has no active grid head (one open task
+    per grid), close its open task when it has one. Returns the tasks still open."""
+    grids = list(Grid.objects.filter(pk__in=grid_ids, valid_to__isnull=True))
+    headed = set(Assignment.objects.filter(grid_id__in=[g.pk for g in grids], role=Role.GRID_HEAD, active=True,
+                                           user__is_active=True).values_list("grid_id", flat=True))
+    now = timezone.now()
+    StaffingTask.objects.filter(grid_id__in=headed, done_at__isnull=True).update(done_at=now)
+    open_tasks = []
+    for g in grids:
+        if g.pk in headed:
+            continue
+        task = StaffingTask.objects.filter(grid=g, done_at__isnull=True).first()
+        if task is None:
+            task = StaffingTask.objects.create(grid=g, note=_("%(grid)s has no grid head: assign one") % {"grid": g})
+        open_tasks.append(task)
+    return open_tasks
 
 
 @transaction.atomic

@@ -3,30 +3,27 @@
 Values are Fernet tokens (AES-128-CBC + HMAC, random IV) in the database, so the same
 plaintext never gives the same stored text and nothing readable reaches a dump or a backup.
 The price: no lookups or ordering on these columns, which is also the point."""
-import base64
-import hashlib
 from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from layers.core.keys import field_keys
 
 PREFIX = "fernet:"
 
 
 @cache
-def _fernet(key: str, secret: str) -> Fernet:
-    if not key:
-        if not secret:
-            raise ImproperlyConfigured("GEOGRID_FIELD_KEY (or SECRET_KEY) is needed to encrypt sensitive fields")
-        # Development fallback only (production refuses to start without GEOGRID_FIELD_KEY).
-        key = base64.urlsafe_b64encode(hashlib.sha256(("geogrid-field-key:" + secret).encode()).digest()).decode()
-    return Fernet(key.encode() if isinstance(key, str) else key)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("No field key: run `make db` (it writes var/keys.json) or set GEOGRID_FIELD_KEY")
+    return MultiFernet([Fernet(k.encode("ascii")) for k in keys])
 
 
-def fernet() -> Fernet:
-    return _fernet(settings.GEOGRID_FIELD_KEY, settings.SECRET_KEY)
+def fernet() -> MultiFernet:
+    """Encrypts with the current field key, decrypts with any key still in the key file."""
+    return _fernet(tuple(field_keys()))
 
 
 def encrypt(value: str) -> str:
@@ -39,7 +36,7 @@ def decrypt(stored: str) -> str:
     try:
         return fernet().decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
     except InvalidToken as exc:
-        raise ValueError("sensitive column cannot be decrypted with GEOGRID_FIELD_KEY") from exc
+        raise ValueError("sensitive column cannot be decrypted with any key of the key file") from exc
 
 
 class EncryptedTextField(models.TextField):

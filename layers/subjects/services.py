@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
 from layers.core.sqlfiles import sql_loader
 
@@ -45,6 +46,7 @@ def subject_reveal(*, user, subject: Subject, fields: list[str]) -> dict[str, st
         raise PermissionDenied(_("Only grid staff responsible for this subject may see sensitive values."))
     fields = sorted(set(fields), key=SENSITIVE.index)
     RevealLog.objects.create(user=user, subject=subject, fields=fields)
+    audit_record(action="reveal", user=user, target=subject, fields=fields)
     return {f: getattr(subject, f) for f in fields}
 
 

@@ -34,7 +34,7 @@ def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make
     page.mouse.click(box["x"] + pts[0][0], box["y"] + pts[0][1])
     page.mouse.click(box["x"] + pts[1][0], box["y"] + pts[1][1])
     page.mouse.click(box["x"] + pts[1][0], box["y"] + pts[1][1])  # clicking the last point finishes
-    page.wait_for_function("window.planner.state.data.features.length === 5")
+    page.wait_for_function("() => window.planner.state.data.features.length === 5")
     page.wait_for_selector("body[data-plan-state=ready]")
     names = page.evaluate("window.planner.state.data.features.map(f => f.properties.name)")
     assert f"{target.name}-1" in names and f"{target.name}-2" in names

@@ -14,6 +14,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from layers.core import params
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import InvalidCoordinates, RuleViolation
 from layers.staff.authentication import challenge, user_from_authorization
@@ -63,8 +64,8 @@ def _date(value: str | None) -> dt.date | None:
         return None
     try:
         return dt.date.fromisoformat(value)
-    except ValueError:
-        raise RuleViolation("date", _("date must be YYYY-MM-DD, not %(value)r") % {"value": value})
+    except (TypeError, ValueError):  # TypeError: a JSON number or list where a date belongs
+        raise RuleViolation("date", _("date must be YYYY-MM-DD, not %(value)r") % {"value": str(value)[:40]})
 
 
 def _points(raw, crs: str) -> list[tuple[float, float]]:
@@ -160,7 +161,7 @@ def _locate_batch(request):
 def _locate_batch_inner(request):
     try:
         body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep to parse
         raise RuleViolation("body", _("The body must be JSON: {\"crs\": ..., \"points\": [[lon, lat], ...]}"))
     if not isinstance(body, dict) or "points" not in body:
         raise RuleViolation("body", _("The body must be JSON: {\"crs\": ..., \"points\": [[lon, lat], ...]}"))
@@ -177,8 +178,8 @@ def _search(q):
     if not text:
         raise RuleViolation("address", _("address must not be empty"))
     try:
-        limit = max(1, min(int(q.get("limit", 10)), 50))
-    except ValueError:
+        limit = max(1, min(params.integer(q.get("limit"), "limit", default=10), 50))
+    except RuleViolation:
         raise RuleViolation("limit", _("limit must be a whole number"))
     return _json({"query": text, "normalised": normalise_address(text),
                   "results": address_search(text=text, limit=limit)})

@@ -7,8 +7,11 @@
 -- Micro-grid: the view grids_micro (a current base grid with no current base child).
 -- Edge rule (identical in layers/grids/locate.py): a point covered by several micro-grids (it lies on
 -- their shared edge) goes to the one of the deepest level, then the lowest code (byte order).
--- Only points within 5 cm of this grid's edge can be covered by another grid, so only they
--- pay for the check.
+-- The rule is checked for EVERY written point, not only near the edge: base grids of different
+-- parents (or top-level grids stored before their overlap check existed) can overlap by whole
+-- blocks, and a point deep inside such an overlap must go to the same winner on every run
+-- (a 5 cm band here made two runs move thousands of addresses back and forth). Only rows
+-- about to be written reach this test, so a run over unchanged grids pays nothing for it.
 -- Edge distance: metres on a local ellipsoidal scale (WGS84 radii of curvature at the grid's
 -- centroid latitude), planar; within millimetres of the geodesic distance at grid scale and
 -- far cheaper than a geography distance. It is the costly part, so it is computed only for
@@ -53,7 +56,7 @@ FROM (
 WHERE q.dirty
   AND (q.grid_id IS DISTINCT FROM q.gid OR q.edge_distance_m IS DISTINCT FROM q.edge_m
        OR q.assigned_at IS NULL OR q.assigned_at < q.updated_at)
-  AND NOT (q.edge_m < 0.05 AND EXISTS (
+  AND NOT (EXISTS (
     SELECT 1 FROM grids_grid o
     WHERE ST_Covers(o.geometry, q.geometry) AND o.id <> q.gid
       AND (o.level > q.level OR (o.level = q.level AND o.code COLLATE "C" < q.code))

@@ -1,5 +1,4 @@
 """Grid API: thin views over selectors. Collections are GeoJSON built inside PostGIS."""
-import datetime as dt
 import json
 
 from django.http import Http404, HttpResponse
@@ -9,6 +8,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from layers.audit.services import audit_record
+from layers.core import params as P
+from layers.core.exports import bounded_export
+from layers.core.ratelimits import limit_export
 
 from ..io import EXPORT_FORMATS, grids_export_bytes
 from ..models import Grid, GridKind
@@ -28,48 +32,26 @@ LIST_PARAMS = [
 
 
 def _int(params, name):
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError({name: _("must be a whole number, not %(v)r") % {"v": value}})
+    return P.integer(params.get(name), name, minimum=-P.BIGINT_MAX)
 
 
 def _bbox(value):
-    if not value:
-        return None
-    try:
-        parts = [float(x) for x in value.split(",")]
-    except ValueError:
-        parts = []
-    if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
-        raise ValidationError({"bbox": _("bbox must be minlon,minlat,maxlon,maxlat with min < max")})
-    return tuple(parts)
+    return P.bbox(value)  # finite numbers only: NaN passes every "min < max" test
 
 
 def filtered_grids(params):
     """The grid queryset a request's query parameters describe (shared by list and export)."""
-    kind = params.get("kind") or None
+    kind = P.text(params.get("kind"), "kind", max_length=50)
     if kind and kind != "special" and kind not in GridKind.values:
         raise ValidationError({"kind": _("unknown kind %(k)s; use base, special or one of %(all)s")
                                % {"k": kind, "all": ", ".join(GridKind.values)}})
-    on = params.get("date")
-    if on:
-        try:
-            on = dt.date.fromisoformat(on)
-        except ValueError:
-            raise ValidationError({"date": _("date must be YYYY-MM-DD")})
+    on = P.date(params.get("date"), "date")
     return grid_list(kind=kind, level=_int(params, "level"), parent=_int(params, "parent"),
-                     bbox=_bbox(params.get("bbox")), code=params.get("code") or None, on=on or None)
+                     bbox=_bbox(params.get("bbox")), code=P.text(params.get("code"), "code", max_length=50), on=on)
 
 
 def _tolerance(params) -> float:
-    try:
-        tol = float(params.get("tolerance") or 0)
-    except ValueError:
-        raise ValidationError({"tolerance": _("must be a number")})
+    tol = P.number(params.get("tolerance"), "tolerance", default=0.0)
     if not 0 <= tol <= 0.01:
         raise ValidationError({"tolerance": _("must be between 0 and 0.01 degrees")})
     return tol
@@ -109,7 +91,7 @@ class GridChildrenView(APIView):
     @extend_schema(responses={(200, GEOJSON): OpenApiTypes.OBJECT}, summary="A grid's current children")
     def get(self, request, pk):
         grid = _get_or_404(pk)
-        qs = grid_list(parent=grid.pk, kind=request.query_params.get("kind") or None)
+        qs = grid_list(parent=grid.pk, kind=P.text(request.query_params.get("kind"), "kind", max_length=50))
         return HttpResponse(grids_geojson(qs, tolerance=_tolerance(request.query_params)), content_type=GEOJSON)
 
 
@@ -130,11 +112,14 @@ class GridExportView(APIView):
     @extend_schema(parameters=LIST_PARAMS + [OpenApiParameter("format", str, enum=list(EXPORT_FORMATS))],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
                    summary="Export grids as GeoJSON, GeoPackage or zipped Shapefile")
+    @limit_export
     def get(self, request):
         fmt = request.query_params.get("format", "geojson")
         if fmt not in EXPORT_FORMATS:
             raise ValidationError({"format": _("use one of %(f)s") % {"f": ", ".join(EXPORT_FORMATS)}})
-        data, content_type, ext = grids_export_bytes(filtered_grids(request.query_params), fmt=fmt)
+        with bounded_export():
+            data, content_type, ext = grids_export_bytes(filtered_grids(request.query_params), fmt=fmt)
+        audit_record(action="export", request=request, target_type="grids.Grid", format=fmt)
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="grids.{ext}"'
         return response

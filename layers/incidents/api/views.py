@@ -1,21 +1,25 @@
 """Thin API views: parse, call a selector or service, shape the answer."""
-import csv
 import hashlib
 import io
 import json
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
+from layers.core import params as P
+from layers.core.edge import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from layers.core.errors import RuleViolation
+from layers.core.exports import bounded_export, csv_writer
+from layers.core.ratelimits import limit_export
 from layers.grids.models import GridKind
 from layers.idempotency.services import idempotent_write
 from layers.staff.scope import scope_for
@@ -31,42 +35,51 @@ from .serializers import incident_detail, incident_summary
 INTAKE_FIELDS = ("lon", "lat", "crs", "address", "incident_class", "type", "description", "source", "patrol")
 
 
+LIST_PARAMS = [
+    OpenApiParameter("grid", int, description="a grid id: its subtree"),
+    OpenApiParameter("status", str, description="comma-separated statuses"),
+    OpenApiParameter("class", str), OpenApiParameter("incident_class", str),
+    OpenApiParameter("type", str, description="type code"), OpenApiParameter("source", str),
+    OpenApiParameter("since", str, description="YYYY-MM-DD or an ISO datetime"),
+    OpenApiParameter("until", str, description="YYYY-MM-DD or an ISO datetime"),
+    OpenApiParameter("overdue", bool),
+]
+NOTE = {"note": serializers.CharField(required=False, max_length=5000)}
+
+
+def _body(serializer_name: str, **fields):
+    return inline_serializer(name=serializer_name, fields=fields)
+
+
 def _parse_when(value: str | None, name: str):
-    if not value:
-        return None
-    parsed = parse_datetime(value) or parse_date(value)
-    if parsed is None:
-        raise RuleViolation("filter_date", _("%(name)s is not a date (YYYY-MM-DD) or a datetime: %(value)r")
-                            % {"name": name, "value": value})
-    return parsed
+    return P.date_or_datetime(value, name)
 
 
 def _parse_bool(value: str | None, name: str):
-    if value in (None, ""):
-        return None
-    v = value.strip().lower()
-    if v in ("1", "true", "yes"):
-        return True
-    if v in ("0", "false", "no"):
-        return False
-    raise RuleViolation("filter_bool", _("%(name)s must be true or false") % {"name": name})
+    return P.boolean(value, name)
+
+
+def _fields(request, names) -> dict:
+    """The named body fields as text (numbers accepted as their text; NUL, lists and objects
+    refused with a 400 naming the field)."""
+    data = P.body_object(request.data)
+    return {n: P.text(data.get(n), n, max_length=5000) for n in names}
 
 
 def list_filters(params) -> dict:
     """Query-string filters shared by list, GeoJSON, export and the page."""
-    grid = params.get("grid")
-    if grid not in (None, "") and not str(grid).isdigit():
-        raise RuleViolation("filter_grid", _("grid must be a grid id"))
-    status_ = params.get("status")
+    q = params
+    status_ = P.text(q.get("status"), "status", max_length=200)
     return {
         "status": [s for s in status_.split(",") if s] if status_ else None,
-        "incident_class": params.get("class") or params.get("incident_class") or None,
-        "type": params.get("type") or None,
-        "source": params.get("source") or None,
-        "since": _parse_when(params.get("since"), "since"),
-        "until": _parse_when(params.get("until"), "until"),
-        "overdue": _parse_bool(params.get("overdue"), "overdue"),
-        "grid": int(grid) if grid not in (None, "") else None,
+        "incident_class": P.text(q.get("class"), "class", max_length=50)
+        or P.text(q.get("incident_class"), "incident_class", max_length=50),
+        "type": P.text(q.get("type"), "type", max_length=50),
+        "source": P.text(q.get("source"), "source", max_length=50),
+        "since": _parse_when(q.get("since"), "since"),
+        "until": _parse_when(q.get("until"), "until"),
+        "overdue": _parse_bool(q.get("overdue"), "overdue"),
+        "grid": P.identifier(q.get("grid"), "grid"),
     }
 
 
@@ -81,26 +94,34 @@ def _body_hash(request) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=LIST_PARAMS + [OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+                      responses=OpenApiTypes.OBJECT),
+    post=extend_schema(request=_body(
+        "IncidentIntake", lon=serializers.FloatField(required=False), lat=serializers.FloatField(required=False),
+        crs=serializers.CharField(required=False), address=serializers.CharField(required=False),
+        incident_class=serializers.CharField(required=False), type=serializers.CharField(required=False),
+        description=serializers.CharField(), source=serializers.CharField(required=False)),
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)], responses=OpenApiTypes.OBJECT),
+)
 class IncidentListCreateView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
 
     def get(self, request):
         qs = incident_list(user=request.user, **list_filters(request.query_params))
-        try:
-            limit = min(max(int(request.query_params.get("limit", 100)), 1), 1000)
-            offset = max(int(request.query_params.get("offset", 0)), 0)
-        except ValueError:
-            raise RuleViolation("paging", _("limit and offset must be whole numbers"))
+        limit = min(max(P.integer(request.query_params.get("limit"), "limit", default=100), 1), 1000)
+        offset = P.integer(request.query_params.get("offset"), "offset", default=0, minimum=0, maximum=10**9)
         return Response({"count": qs.count(), "limit": limit, "offset": offset,
                          "results": [incident_summary(i) for i in qs[offset:offset + limit]]})
 
     def post(self, request):
+        P.body_object(request.data)
         photos = request.FILES.getlist("photo")
         if len(photos) > MAX_PHOTOS:
             raise RuleViolation("photo_count", _("At most %(n)d photos per report") % {"n": MAX_PHOTOS})
         body_hash = _body_hash(request)
         cleaned = [clean_photo(f, index=n) for n, f in enumerate(photos, start=1)]
-        d = request.data
+        d = _fields(request, INTAKE_FIELDS)
         try:
             incident, created = incident_intake(
                 user=request.user, idempotency_key=request.headers.get("Idempotency-Key"), body_hash=body_hash,
@@ -120,6 +141,7 @@ class IncidentListCreateView(APIView):
         return response
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class IncidentDetailView(APIView):
     def get(self, request, pk):
         return Response(incident_detail(incident_get(user=request.user, pk=pk)))
@@ -136,6 +158,8 @@ class _AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("size", str, enum=["full", "thumb"])],
+                                     responses={(200, "image/jpeg"): OpenApiTypes.BINARY}))
 class IncidentPhotoView(APIView):
     """The bytes of one photo of a case in the user's scope (404 otherwise, as every incident
     route). Uploaded files are never served from MEDIA wholesale: this is the only way in.
@@ -164,12 +188,15 @@ class IncidentPhotoView(APIView):
         return response
 
 
+@extend_schema_view(post=extend_schema(request=_body("IncidentTransition", to=serializers.CharField(), **NOTE),
+                                      responses=OpenApiTypes.OBJECT))
 class IncidentTransitionView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
 
     def post(self, request, pk):
         incident = incident_get(user=request.user, pk=pk)
-        to = request.data.get("to")
+        d = _fields(request, ("to", "note", "expect"))
+        to = d.get("to")
         if not to:
             raise RuleViolation("status_required", _("Say which status to move to ('to')"))
 
@@ -180,9 +207,8 @@ class IncidentTransitionView(APIView):
 
         def write():
             # `expect`: the status the client saw; a case moved since is refused with 409 (StaleAction).
-            moved = incident_transition(incident=incident, user=request.user, to=str(to),
-                                        note=str(request.data.get("note") or ""),
-                                        expect=request.data.get("expect") or None, photos=cleaned)
+            moved = incident_transition(incident=incident, user=request.user, to=to, note=d.get("note") or "",
+                                        expect=d.get("expect") or None, photos=cleaned)
             return Response(incident_detail(incident_get(user=request.user, pk=moved.pk)))
 
         # A phone replaying a queued transition (Idempotency-Key) gets the first answer, not a
@@ -190,10 +216,13 @@ class IncidentTransitionView(APIView):
         return idempotent_write(request, route=f"transition:{incident.pk}", write=write)
 
 
+@extend_schema_view(post=extend_schema(request=_body(
+    "IncidentMove", lon=serializers.FloatField(), lat=serializers.FloatField(), crs=serializers.CharField(required=False),
+    **NOTE), responses=OpenApiTypes.OBJECT))
 class IncidentMoveView(APIView):
     def post(self, request, pk):
         incident = incident_get(user=request.user, pk=pk)
-        d = request.data
+        d = _fields(request, ("lon", "lat", "crs", "note"))
         incident = incident_move(incident=incident, user=request.user, lon=d.get("lon"), lat=d.get("lat"),
                                  crs=d.get("crs") or "wgs84", note=str(d.get("note") or ""))
         # The case may have left the user's subtree: answer with what they may still see.
@@ -204,36 +233,46 @@ class IncidentMoveView(APIView):
                              "detail": _("The case now lies outside your grids")})
 
 
+@extend_schema_view(post=extend_schema(request=_body(
+    "IncidentEscalate", department=serializers.CharField(required=False, help_text="id or code"), **NOTE),
+    responses=OpenApiTypes.OBJECT))
 class IncidentEscalateView(APIView):
     def post(self, request, pk):
         incident = incident_get(user=request.user, pk=pk)
         department = None
-        dep = request.data.get("department")
+        d = _fields(request, ("department", "note", "expect_level"))
+        dep = d.get("department")
         if dep not in (None, ""):
             department = department_get(ref=dep)
             if department is None:
                 raise RuleViolation("department_unknown", _("Unknown department %(d)r") % {"d": dep})
-        incident_escalate(incident=incident, user=request.user, note=str(request.data.get("note") or ""),
-                          department=department, expect_level=request.data.get("expect_level"))
+        incident_escalate(incident=incident, user=request.user, note=d.get("note") or "",
+                          department=department, expect_level=d.get("expect_level"))
         return Response(incident_detail(incident_get(user=request.user, pk=pk)))
 
 
+@extend_schema_view(post=extend_schema(request=_body("EscalationRespond", action=serializers.CharField(), **NOTE),
+                                      responses=OpenApiTypes.OBJECT))
 class EscalationRespondView(APIView):
     def post(self, request, pk):
         incident = incident_get(user=request.user, pk=pk)
-        escalation_respond(incident=incident, user=request.user, action=str(request.data.get("action") or ""),
-                           note=str(request.data.get("note") or ""))
+        d = _fields(request, ("action", "note"))
+        escalation_respond(incident=incident, user=request.user, action=d.get("action") or "", note=d.get("note") or "")
         return Response(incident_detail(incident_get(user=request.user, pk=pk)))
 
 
+@extend_schema_view(post=extend_schema(request=_body("IncidentRating", score=serializers.IntegerField(), **NOTE),
+                                      responses=OpenApiTypes.OBJECT))
 class IncidentRateView(APIView):
     def post(self, request, pk):
         incident = incident_get_for_rating(user=request.user, pk=pk)
-        rating = rating_create(incident=incident, user=request.user, score=request.data.get("score"),
-                               note=str(request.data.get("note") or ""))
+        d = _fields(request, ("note",))
+        score = P.integer(P.body_object(request.data).get("score"), "score", minimum=-100, maximum=100)
+        rating = rating_create(incident=incident, user=request.user, score=score, note=d.get("note") or "")
         return Response({"id": rating.pk, "score": rating.score}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(parameters=LIST_PARAMS, responses=OpenApiTypes.OBJECT))
 class GeoJSONView(APIView):
     def get(self, request):
         qs = incident_list(user=request.user, **list_filters(request.query_params))
@@ -264,9 +303,12 @@ EXPORT_COLUMNS = ["id", "ref", "reported_at", "status", "incident_class", "categ
                   "closed_at", "description"]
 
 
+@extend_schema_view(get=extend_schema(parameters=LIST_PARAMS + [OpenApiParameter("format", str, enum=["csv"])],
+                                     responses={(200, "text/csv"): OpenApiTypes.BINARY}))
 class ExportView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
 
+    @limit_export
     def get(self, request):
         fmt = request.query_params.get("format", "csv")
         if fmt != "csv":
@@ -274,27 +316,32 @@ class ExportView(APIView):
         qs = incident_list(user=request.user, **list_filters(request.query_params))
         buf = io.StringIO()
         buf.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-        w = csv.writer(buf)
+        w = csv_writer(buf)
         w.writerow(EXPORT_COLUMNS)
-        for i in qs.iterator(chunk_size=1000):
-            w.writerow([i.pk, i.ref, timezone.localtime(i.reported_at).isoformat(), i.status, i.incident_class,
-                        i.type.parent.name if i.type.parent_id else "", i.type.name, i.source, i.grid.code,
-                        i.grid.name, round(i.geometry.x, 7), round(i.geometry.y, 7),
-                        timezone.localtime(i.deadline).isoformat(), int(i.overdue), i.escalation_level,
-                        timezone.localtime(i.closed_at).isoformat() if i.closed_at else "", i.description])
+        n = 0
+        with bounded_export():
+            for i in qs.iterator(chunk_size=1000):
+                w.writerow([i.pk, i.ref, timezone.localtime(i.reported_at).isoformat(), i.status, i.incident_class,
+                            i.type.parent.name if i.type.parent_id else "", i.type.name, i.source, i.grid.code,
+                            i.grid.name, round(i.geometry.x, 7), round(i.geometry.y, 7),
+                            timezone.localtime(i.deadline).isoformat(), int(i.overdue), i.escalation_level,
+                            timezone.localtime(i.closed_at).isoformat() if i.closed_at else "", i.description])
+                n += 1
+        audit_record(action="export", request=request, target_type="incidents.Incident", rows=n, format="csv")
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="incidents-{timezone.localdate():%Y%m%d}.csv"'
         return response
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("since", str), OpenApiParameter("until", str), OpenApiParameter("level", int),
+    OpenApiParameter("kind", str, description="base, special or a kind")], responses=OpenApiTypes.OBJECT))
 class StatsView(APIView):
     def get(self, request):
         since = _parse_when(request.query_params.get("since"), "since")
         until = _parse_when(request.query_params.get("until"), "until")
-        level = request.query_params.get("level", "4")
-        if not str(level).isdigit():
-            raise RuleViolation("filter_level", _("level must be a grid level number"))
-        kind = request.query_params.get("kind", GridKind.BASE)
+        level = P.integer(request.query_params.get("level"), "level", default=4, minimum=0, maximum=100)
+        kind = P.text(request.query_params.get("kind"), "kind", max_length=50) or GridKind.BASE
         grids = scope_for(request.user).grids().filter(level=int(level))
         grids = grids.exclude(kind=GridKind.BASE) if kind == "special" else grids.filter(kind=kind)
         grids = list(grids.order_by("code").values("id", "code", "name", "level", "kind"))
@@ -303,6 +350,7 @@ class StatsView(APIView):
                          "level": int(level), "grids": [{**g, **counts[g["id"]]} for g in grids]})
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class TypeListView(APIView):
     def get(self, request):
         return Response([{"id": t.pk, "code": t.code, "name": t.name, "parent": t.parent.code if t.parent_id else None,

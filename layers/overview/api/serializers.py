@@ -2,13 +2,15 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..selectors import SORTABLE
 
-FLAGS = ("no_staff", "no_station", "households_below_band", "households_above_band", "overdue_share_high")
+FLAGS = ("no_staff", "no_head", "no_station", "households_below_band", "households_above_band", "overdue_share_high")
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-03"})
 class MonthField(serializers.Field):
     """YYYY-MM -> the first day of that month, no later than the current month."""
 

@@ -1,10 +1,12 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.core.errors import RuleViolation
+from layers.core.ratelimits import export_refusal
 
 from .. import selectors
 from ..exports import table_response
@@ -12,7 +14,7 @@ from ..services import assessment_ensure
 from .serializers import AssessmentQuerySerializer, OverviewQuerySerializer
 
 FLAG_LABELS = {
-    "no_staff": gettext_lazy("no staff"), "no_station": gettext_lazy("no station"),
+    "no_staff": gettext_lazy("no staff"), "no_head": gettext_lazy("no grid head"), "no_station": gettext_lazy("no station"),
     "households_below_band": gettext_lazy("households below band"), "households_above_band": gettext_lazy("households above band"),
     "overdue_share_high": gettext_lazy("many overdue cases"),
 }
@@ -34,10 +36,12 @@ class OverviewView(APIView):
     """GET ?level=N[&month=YYYY-MM][&sort=..&order=asc|desc][&flag=..][&q=..][&format=csv|xlsx]:
     one row per grid of level N in your scope, with the figures leaders rank grids by."""
 
-    @extend_schema(parameters=[OverviewQuerySerializer])
+    @extend_schema(parameters=[OverviewQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         q = _query(OverviewQuerySerializer, request)
         period = selectors.period_month(q["month"]) if q.get("month") else selectors.period_default()
+        if q["format"] != "json" and (refused := export_refusal(request)) is not None:
+            return refused
         rows = selectors.overview_list(user=request.user, level=q["level"], period=period)
         rows = selectors.overview_sorted(rows, sort=q["sort"], descending=q["order"] == "desc",
                                          flag=q.get("flag"), text=q.get("q"))
@@ -50,7 +54,7 @@ class OverviewView(APIView):
                       _pct(r["closure_rate"]), _pct(r["on_time_rate"]), r["satisfaction"],
                       "、".join(str(FLAG_LABELS.get(f, f)) for f in r["flags"])] for r in rows]
             return table_response(header=header, rows=table, fmt=q["format"], title=_("overview"),
-                                  filename=f"overview-level{q['level']}-{period.start:%Y%m%d}")
+                                  filename=f"overview-level{q['level']}-{period.start:%Y%m%d}", request=request)
         return Response({"level": q["level"], "period": period.as_dict(), "count": len(rows), "rows": rows})
 
 
@@ -59,9 +63,11 @@ class AssessmentView(APIView):
     N in your scope (score 0-100, rank within the level, the indicators and figures behind it),
     and the staff assessments on those grids."""
 
-    @extend_schema(parameters=[AssessmentQuerySerializer])
+    @extend_schema(parameters=[AssessmentQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         q = _query(AssessmentQuerySerializer, request)
+        if q["format"] != "json" and (refused := export_refusal(request)) is not None:
+            return refused
         assessment_ensure(month=q["month"])
         rows = selectors.assessment_list(user=request.user, month=q["month"], level=q["level"])
         staff = selectors.staff_assessment_list(user=request.user, month=q["month"], level=q["level"])
@@ -75,7 +81,7 @@ class AssessmentView(APIView):
                       a.indicators["figures"]["received"], a.indicators["figures"]["closed"],
                       a.indicators["figures"]["households"], a.indicators["figures"]["staff"]] for a in rows]
             return table_response(header=header, rows=table, fmt=q["format"], title=_("assessment"),
-                                  filename=f"assessment-{q['month']:%Y-%m}-level{q['level']}")
+                                  filename=f"assessment-{q['month']:%Y-%m}-level{q['level']}", request=request)
         return Response({
             "month": f"{q['month']:%Y-%m}", "level": q["level"],
             "weights": rows[0].weights if rows else None,

@@ -1,9 +1,11 @@
 """Input of the plan actions: one serializer per action, so each view reads named, typed fields
 instead of picking them out of request.data. Geometry and lines stay JSON here: the services
 read them and name what is wrong (their RuleViolation), as before."""
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from layers.core import params as P
 from layers.core.errors import RuleViolation
 
 _TRUE = (True, "true", "1", 1)
@@ -11,6 +13,16 @@ _TRUE = (True, "true", "1", 1)
 
 def read(serializer_class, data, *, rule: str = "input"):
     """The validated input, or a RuleViolation (400 with the reason, like every other rule)."""
+    data = P.body_object(data)
+    # Limits before any geometry is parsed: vertices per ring, rings per polygon, lines per body.
+    for key in ("geometry", "line"):
+        P.geometry_limits(data.get(key), key)
+    lines = data.get("lines")
+    if isinstance(lines, list):
+        if len(lines) > settings.GEOGRID_MAX_RINGS:
+            raise RuleViolation("bad_parameter", _("At most %(n)d lines") % {"n": settings.GEOGRID_MAX_RINGS})
+        for line in lines:
+            P.geometry_limits(line, "lines")
     s = serializer_class(data=data)
     if not s.is_valid():
         field, errors = next(iter(s.errors.items()))
@@ -72,4 +84,10 @@ class AutopartitionIn(serializers.Serializer):
 
 
 class NoInput(serializers.Serializer):
-    """Undo, redo, discard and publish take nothing but the plan in the URL."""
+    """Undo, redo and discard take nothing but the plan in the URL."""
+
+
+class PublishIn(serializers.Serializer):
+    """Decisions for the people on grids the plan retires or changes (the impact preview lists
+    them with defaults): {assignment id: {"action": "moved"|"kept"|"ended", "to": [plan grid ids]}}."""
+    assignments = serializers.JSONField(required=False, default=None)

@@ -3,10 +3,13 @@ import json
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.core import params as P
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid
 
@@ -14,7 +17,7 @@ from .. import services
 from ..autopartition import plan_autopartition
 from ..models import Plan
 from ..selectors import plan_get, plan_list, planner_may_plan
-from .serializers import (AutopartitionIn, DrawIn, GridUpdateIn, MergeIn, NoInput, PlanCreateIn, SplitIn,
+from .serializers import (AutopartitionIn, DrawIn, GridUpdateIn, MergeIn, NoInput, PlanCreateIn, PublishIn, SplitIn,
                           read)
 
 
@@ -41,11 +44,14 @@ def plan_payload(plan: Plan, *, problems: bool = True) -> dict:
             "problems": services.plan_validate(plan=plan) if problems else []}
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("parent", int), OpenApiParameter("status", str)], responses=OpenApiTypes.OBJECT),
+    post=extend_schema(request=PlanCreateIn, responses=OpenApiTypes.OBJECT))
 class PlanListView(APIView):
     def get(self, request):
-        parent = request.query_params.get("parent")
-        qs = plan_list(user=request.user, parent=int(parent) if parent and parent.isdigit() else None,
-                       status=request.query_params.get("status"))
+        q = request.query_params
+        qs = plan_list(user=request.user, parent=P.identifier(q.get("parent"), "parent"),
+                       status=P.text(q.get("status"), "status", max_length=20))
         return Response([{"id": p.pk, "parent": p.parent_id, "parent_code": p.parent.code, "status": p.status,
                           "author": p.author.username if p.author else None, "cursor": p.cursor,
                           "created_at": p.created_at, "updated_at": p.updated_at} for p in qs[:200]])
@@ -61,6 +67,7 @@ class PlanListView(APIView):
         return Response(plan_payload(plan), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PlanDetailView(APIView):
     def get(self, request, pk):
         return Response(plan_payload(_plan(request, pk)))
@@ -80,20 +87,25 @@ class _PlanAction(APIView):
         raise NotImplementedError
 
 
+@extend_schema_view(post=extend_schema(request=SplitIn, responses=OpenApiTypes.OBJECT))
 class PlanSplitView(_PlanAction):
     input = SplitIn
 
     def perform(self, plan, data, user):
-        services.plan_split(plan=plan, grid=data["grid"], line=data["line"], user=user, crs=data["crs"])
+        grid = P.identifier(data["grid"], "grid") if not isinstance(data["grid"], str) else data["grid"]
+        services.plan_split(plan=plan, grid=grid, line=data["line"], user=user, crs=data["crs"])
 
 
+@extend_schema_view(post=extend_schema(request=MergeIn, responses=OpenApiTypes.OBJECT))
 class PlanMergeView(_PlanAction):
     input = MergeIn
 
     def perform(self, plan, data, user):
-        services.plan_merge(plan=plan, grids=data["grids"], user=user)
+        services.plan_merge(plan=plan, grids=[P.identifier(g, "grids") if not isinstance(g, str) else g
+                                              for g in data["grids"][:1000]], user=user)
 
 
+@extend_schema_view(post=extend_schema(request=DrawIn, responses=OpenApiTypes.OBJECT))
 class PlanDrawView(_PlanAction):
     input = DrawIn
 
@@ -102,21 +114,25 @@ class PlanDrawView(_PlanAction):
                            use=data["use"], user=user)
 
 
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
 class PlanUndoView(_PlanAction):
     def perform(self, plan, data, user):
         services.plan_undo(plan=plan, user=user)
 
 
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
 class PlanRedoView(_PlanAction):
     def perform(self, plan, data, user):
         services.plan_redo(plan=plan, user=user)
 
 
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
 class PlanDiscardView(_PlanAction):
     def perform(self, plan, data, user):
         services.plan_discard(plan=plan, user=user)
 
 
+@extend_schema_view(post=extend_schema(request=AutopartitionIn, responses=OpenApiTypes.OBJECT))
 class PlanAutopartitionView(APIView):
     def post(self, request, pk):
         plan = _plan(request, pk)
@@ -128,14 +144,16 @@ class PlanAutopartitionView(APIView):
         return Response(out)
 
 
+@extend_schema_view(post=extend_schema(request=NoInput, responses=OpenApiTypes.OBJECT))
 class PlanPublishView(APIView):
     def post(self, request, pk):
         plan = _plan(request, pk)
-        read(NoInput, request.data)
+        d = read(PublishIn, request.data)
         # A PlanConflict answers 409 through the error channel (layers/core/api.py).
-        return Response(services.plan_publish(plan=plan, user=request.user))
+        return Response(services.plan_publish(plan=plan, user=request.user, assignments=d["assignments"]))
 
 
+@extend_schema_view(patch=extend_schema(request=GridUpdateIn, responses=OpenApiTypes.OBJECT))
 class PlanGridView(APIView):
     def patch(self, request, pk, gid):
         plan = _plan(request, pk)
@@ -145,6 +163,7 @@ class PlanGridView(APIView):
         return Response(plan_payload(Plan.objects.get(pk=plan.pk)))
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PlanValidateView(APIView):
     def get(self, request, pk):
         problems = services.plan_validate(plan=_plan(request, pk))
@@ -152,6 +171,7 @@ class PlanValidateView(APIView):
                          "publishable": not any(p["severity"] == "error" for p in problems)})
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PlanImpactView(APIView):
     def get(self, request, pk):
         return Response(services.plan_impact(plan=_plan(request, pk)))

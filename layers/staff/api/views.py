@@ -2,7 +2,8 @@ import mimetypes
 
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
@@ -11,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.core import params as P
 from layers.staff.models import ApiToken
 from layers.staff.names import person_name
 from layers.staff.scope import scope_for
@@ -23,18 +25,22 @@ from .serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSer
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("grid", str, description="grid code prefix"),
+                                                 OpenApiParameter("role", str)], responses=OpenApiTypes.OBJECT))
 class StaffListView(APIView):
     """Assignments on grids in your scope: who answers for which grid, with which duties.
     ?grid=<code prefix>&role="""
 
     def get(self, request):
-        qs = assignment_list(user=request.user, grid_code=request.query_params.get("grid") or None,
-                             role=request.query_params.get("role") or None)
+        qs = assignment_list(user=request.user,
+                             grid_code=P.text(request.query_params.get("grid"), "grid", max_length=50),
+                             role=P.text(request.query_params.get("role"), "role", max_length=50))
         return Response([{"username": a.user.username, "name": person_name(a.user),
                           "role": a.role, "grid_id": a.grid_id, "grid_code": a.grid.code, "grid_name": a.grid.name,
                           "duties": a.duties} for a in qs[:5000]])
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class MeView(APIView):
     """The acting user's roles and grids."""
 
@@ -57,6 +63,7 @@ class _AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+@extend_schema_view(get=extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}))
 class StaffPhotoView(APIView):
     """Public: the photo of a staff member who agreed to be shown on the service card (亮牌);
     404 for anyone else. The only route to staff photos: MEDIA is not served."""

@@ -28,7 +28,7 @@ class SubjectSerializer(serializers.ModelSerializer):
 
 
 class RevealSerializer(serializers.Serializer):
-    fields = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+    fields = serializers.ListField(child=serializers.CharField(max_length=50), allow_empty=False, max_length=20)
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -39,12 +39,12 @@ class VisitSerializer(serializers.ModelSerializer):
         fields = ["id", "subject", "staff", "staff_name", "date", "kind", "notes", "follow_up", "follow_up_done"]
         read_only_fields = ["staff"]
 
-    def get_staff_name(self, obj):
+    def get_staff_name(self, obj) -> str:
         return person_name(obj.staff) if obj.staff else None
 
 
 class VisitCreateSerializer(serializers.Serializer):
-    subject = serializers.IntegerField()
+    subject = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=VisitKind.choices, default=VisitKind.ROUTINE)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -52,7 +52,7 @@ class VisitCreateSerializer(serializers.Serializer):
 
 
 class SubjectCreateSerializer(serializers.Serializer):
-    address = serializers.IntegerField()
+    address = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     name = serializers.CharField(max_length=100)
     category = serializers.ChoiceField(choices=SubjectCategory.choices)
     kind = serializers.ChoiceField(choices=SubjectKind.choices, default=SubjectKind.PERSON)

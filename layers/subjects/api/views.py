@@ -1,16 +1,20 @@
-import csv
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.audit.services import audit_record
+from layers.core import params as P
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
+from layers.core.exports import bounded_export, csv_writer
+from layers.core.ratelimits import limit_export
 from layers.idempotency.services import idempotent_write
 
 from .. import selectors
@@ -20,14 +24,12 @@ from ..services import SENSITIVE, subject_create, subject_reveal, visit_create
 from .serializers import RevealSerializer, SubjectCreateSerializer, SubjectSerializer, VisitCreateSerializer, VisitSerializer
 
 
-def _int_param(request, name, default=None):
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise RuleViolation("bad_parameter", _("%(name)s must be an integer") % {"name": name})
+def _int_param(request, name, default=None, *, minimum=None, maximum=P.BIGINT_MAX):
+    return P.integer(request.query_params.get(name), name, default=default, minimum=minimum, maximum=maximum)
+
+
+def _text_param(request, name, max_length=200):
+    return P.text(request.query_params.get(name), name, max_length=max_length)
 
 
 def _subject_or_404(user, pk) -> Subject:
@@ -37,6 +39,11 @@ def _subject_or_404(user, pk) -> Subject:
         raise Http404
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("grid", int), OpenApiParameter("category", str),
+                                  OpenApiParameter("q", str), OpenApiParameter("limit", int),
+                                  OpenApiParameter("offset", int)], responses=OpenApiTypes.OBJECT),
+    post=extend_schema(request=SubjectCreateSerializer, responses=SubjectSerializer))
 class SubjectListView(APIView):
     """GET: subjects in your scope, sensitive values masked. ?grid=<id>&category=&q=&limit=&offset=
     POST: record a subject at an address in your grids (field staff only)."""
@@ -53,20 +60,22 @@ class SubjectListView(APIView):
 
     def get(self, request):
         qs = selectors.subject_list(user=request.user, grid_id=_int_param(request, "grid"),
-                                    category=request.query_params.get("category") or None,
-                                    q=request.query_params.get("q") or None)
+                                    category=_text_param(request, "category"), q=_text_param(request, "q"))
         if "limit" in request.query_params:
-            pager = LimitOffsetPagination()
-            page = pager.paginate_queryset(qs, request, view=self)
-            return pager.get_paginated_response(SubjectSerializer(page, many=True).data)
+            limit = _int_param(request, "limit", 100, minimum=1, maximum=1000)
+            offset = _int_param(request, "offset", 0, minimum=0, maximum=10**9)
+            return Response({"count": qs.count(), "limit": limit, "offset": offset,
+                             "results": SubjectSerializer(qs[offset:offset + limit], many=True).data})
         return Response(SubjectSerializer(qs, many=True).data)
 
 
+@extend_schema_view(get=extend_schema(responses=SubjectSerializer))
 class SubjectDetailView(APIView):
     def get(self, request, pk):
         return Response(SubjectSerializer(_subject_or_404(request.user, pk)).data)
 
 
+@extend_schema_view(post=extend_schema(request=RevealSerializer, responses=OpenApiTypes.OBJECT))
 class SubjectRevealView(APIView):
     """POST {"fields": ["phone", ...]}: the full values, for field staff in scope; logged."""
 
@@ -83,30 +92,42 @@ class SubjectRevealView(APIView):
         return Response({"id": subject.pk, "fields": values})
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("grid", int), OpenApiParameter("category", str)],
+                                     responses={(200, "text/csv"): OpenApiTypes.BINARY}))
 class SubjectExportView(APIView):
     """CSV of the subjects in your scope, sensitive values masked."""
 
+    @limit_export
     def get(self, request):
         qs = selectors.subject_list(user=request.user, grid_id=_int_param(request, "grid"),
-                                    category=request.query_params.get("category") or None)
+                                    category=_text_param(request, "category"))
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="subjects.csv"'
         response.write("\ufeff")  # Excel reads UTF-8 Chinese only with a BOM
-        w = csv.writer(response)
+        w = csv_writer(response)
         w.writerow(["id", "kind", "name", "category", "address", "grid_code", "needs", "contact", *SENSITIVE])
-        for s in qs:
-            w.writerow([s.pk, s.kind, s.name, s.get_category_display(), s.address.full_text,
-                        s.grid.code if s.grid else "", s.needs, s.contact, *[mask(f, getattr(s, f)) for f in SENSITIVE]])
+        n = 0
+        with bounded_export():
+            for s in qs:
+                w.writerow([s.pk, s.kind, s.name, s.get_category_display(), s.address.full_text,
+                            s.grid.code if s.grid else "", s.needs, s.contact,
+                            *[mask(f, getattr(s, f)) for f in SENSITIVE]])
+                n += 1
+        audit_record(action="export", request=request, target_type="subjects.Subject", rows=n, format="csv")
         return response
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("subject", int), OpenApiParameter("limit", int)],
+                      responses=VisitSerializer(many=True)),
+    post=extend_schema(request=VisitCreateSerializer, responses=VisitSerializer))
 class VisitListView(APIView):
     """GET: visits in your scope (?subject=); POST: record a visit (field staff in scope)."""
 
     def get(self, request):
         qs = selectors.visit_list(user=request.user, subject_id=_int_param(request, "subject"))
-        limit = _int_param(request, "limit", 500)
-        return Response(VisitSerializer(qs[:max(1, min(limit, 5000))], many=True).data)
+        limit = _int_param(request, "limit", 500, minimum=1, maximum=5000)
+        return Response(VisitSerializer(qs[:limit], many=True).data)
 
     def post(self, request):
         ser = VisitCreateSerializer(data=request.data)
@@ -125,26 +146,30 @@ class VisitListView(APIView):
         return idempotent_write(request, route="visit", write=write)
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("within", int), OpenApiParameter("grid", int)],
+                                     responses=OpenApiTypes.OBJECT))
 class VisitDueView(APIView):
     """Subjects in your scope due for a visit within ?within=<days> (default 14), overdue first."""
 
     def get(self, request):
-        within = _int_param(request, "within", 14)
-        rows = selectors.visit_due_list(user=request.user, grid_id=_int_param(request, "grid"),
-                                        within_days=max(0, min(within, 3650)))
+        within = _int_param(request, "within", 14, minimum=0, maximum=3650)
+        rows = selectors.visit_due_list(user=request.user, grid_id=_int_param(request, "grid"), within_days=within)
         return Response({"count": len(rows), "overdue": sum(r["overdue"] for r in rows), "results": rows})
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("level", int, required=True)],
+                                     responses=OpenApiTypes.OBJECT))
 class CoverageView(APIView):
     """GET ?level=N: one row per base grid of level N in your scope."""
 
     def get(self, request):
-        level = _int_param(request, "level")
+        level = _int_param(request, "level", minimum=0, maximum=100)
         if level is None:
             raise RuleViolation("bad_parameter", _("level is required (e.g. ?level=4)"))
         return Response(selectors.coverage_list(user=request.user, level=level))
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("subject", int)], responses=OpenApiTypes.OBJECT))
 class RevealLogView(APIView):
     """The access log: administrators see all entries, others their own. ?subject=<id>"""
 
@@ -154,6 +179,9 @@ class RevealLogView(APIView):
                           "at": r.at} for r in qs[:1000]])
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("lon", float), OpenApiParameter("lat", float), OpenApiParameter("crs", str),
+    OpenApiParameter("address", str)], responses=OpenApiTypes.OBJECT))
 class ServiceCardView(APIView):
     """Public: ?lon=&lat=[&crs=] or ?address=<text> -> the grid, its station and the staff who
     agreed to be shown. Nothing else about anyone."""
@@ -162,16 +190,12 @@ class ServiceCardView(APIView):
 
     def get(self, request):
         params = request.query_params
-        address = (params.get("address") or "").strip()
-        address_id = params.get("address_id") or ""
+        address = (P.text(params.get("address"), "address", max_length=200) or "").strip()
+        address_id = P.identifier(params.get("address_id"), "address_id")
         candidates = None
-        if address_id:
-            if not address_id.isdigit():
-                raise RuleViolation("bad_parameter", _("address_id must be an address id"))
-            card = selectors.service_card_get(address_id=int(address_id))
+        if address_id is not None:
+            card = selectors.service_card_get(address_id=address_id)
         elif address:
-            if len(address) > 200:
-                raise RuleViolation("bad_parameter", _("The address is too long"))
             candidates = selectors.service_card_candidates(address=address)
             card = selectors.service_card_get(address_id=candidates[0]["id"]) if candidates else None
             if card is not None:
@@ -179,7 +203,8 @@ class ServiceCardView(APIView):
                 card["candidates"] = candidates
                 card["clear"] = selectors.service_card_is_clear(candidates)
         elif params.get("lon") is not None or params.get("lat") is not None:
-            lon, lat = to_storage(params.get("lon"), params.get("lat"), params.get("crs") or "wgs84")
+            lon, lat = to_storage(P.number(params.get("lon"), "lon"), P.number(params.get("lat"), "lat"),
+                                  P.text(params.get("crs"), "crs", max_length=20) or "wgs84")
             card = selectors.service_card_get(lon=lon, lat=lat)
         else:
             raise RuleViolation("bad_parameter", _("Give an address, or lon and lat"))

@@ -15,13 +15,14 @@ def test_csv_with_a_bad_row_is_reported_and_nothing_written(tmp_path, demo_grids
     f = tmp_path / "a.csv"
     f.write_text("address,lon,lat,households\n南京西路1号,121.4452,31.2221,3\n华山路2号,2.35,48.85,1\n"
                  "常德路3号,abc,31.22,1\n", encoding="utf-8")
-    call_command("addresses_import", str(f), "--commit")
+    call_command("addresses_import", str(f), "--crs", "wgs84", "--commit")
     out = capsys.readouterr()
-    assert "row 2:" in out.err and "48.85" in out.err
-    assert "row 3:" in out.err and "abc" in out.err
+    # Numbered as the spreadsheet shows them: the header is row 1.
+    assert "row 3:" in out.err and "48.85" in out.err
+    assert "row 4:" in out.err and "abc" in out.err
     assert "nothing written" in out.out
     assert not Address.objects.exists()
-    call_command("addresses_import", str(f), "--commit", "--skip-bad")
+    call_command("addresses_import", str(f), "--crs", "wgs84", "--commit", "--skip-bad")
     assert list(Address.objects.values_list("full_text", flat=True)) == ["南京西路1号"]
     assert Address.objects.get().grid_id is not None
 
@@ -31,7 +32,7 @@ def test_csv_without_commit_writes_nothing(tmp_path, demo_grids, capsys):
     f.write_text("full_text,wkt\n愚园路5号,POINT(121.4452 31.2221)\n", encoding="utf-8")
     call_command("addresses_import", str(f))
     assert "nothing written" in capsys.readouterr().out and not Address.objects.exists()
-    call_command("addresses_import", str(f), "--commit")
+    call_command("addresses_import", str(f), "--crs", "wgs84", "--commit")
     assert Address.objects.get().full_text == "愚园路5号"
 
 

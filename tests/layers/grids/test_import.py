@@ -78,7 +78,7 @@ def test_self_intersecting_feature_is_reported_feature_by_feature(tmp_path, pare
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("grids_import", str(path), "--parent", parent.code, "--level", 5, "--kind", "market",
-                     "--commit", stdout=StringIO(), stderr=err)
+                     "--crs", "wgs84", "--commit", stdout=StringIO(), stderr=err)
     assert "feature 2 (蝴蝶): [geometry_invalid]" in err.getvalue()
     assert "Self-intersection" in err.getvalue()
     assert not Grid.objects.filter(name__in=["好", "蝴蝶"]).exists()

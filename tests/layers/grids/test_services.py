@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
 
@@ -184,3 +186,20 @@ def test_admin_saves_through_the_services_and_shows_broken_rules_on_the_form(dem
     form = Form(data={**base, "geometry": neighbour.geometry.ewkt}, instance=Grid.objects.get(pk=grid.pk))
     assert not form.is_valid()
     assert "overlaps_sibling" in str(form.errors["geometry"])
+
+
+def test_overlapping_top_level_grids_are_refused_touching_ones_accepted():
+    """Top-level grids are siblings too: two districts overlapping by a block cannot both be stored."""
+    from django.contrib.gis.geos import Polygon
+
+    from layers.core.errors import RuleViolation as _RV
+
+    west = Polygon.from_bbox((101.0, 26.0, 101.02, 26.02))
+    grid_create(parent=None, level=1, name="甲区", code="530101000000", geometry=west, valid_from=dt.date(2025, 1, 1))
+    with pytest.raises(_RV) as exc:
+        grid_create(parent=None, level=1, name="乙区", code="530102000000",
+                    geometry=Polygon.from_bbox((101.01, 26.0, 101.03, 26.02)), valid_from=dt.date(2025, 1, 1))
+    assert exc.value.rule == "overlaps_sibling" and "530101000000" in exc.value.grids
+    touching = grid_create(parent=None, level=1, name="丙区", code="530103000000",
+                           geometry=Polygon.from_bbox((101.02, 26.0, 101.04, 26.02)), valid_from=dt.date(2025, 1, 1))
+    assert touching.pk

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from layers.incidents.services import incident_create, incident_transition, rating_create
-from layers.overview.exports import safe_cell
+from layers.core.exports import safe_cell
 from layers.overview.models import Assessment
 from layers.overview.selectors import overview_list, overview_sorted, period_month
 from layers.overview.services import assessment_compute, assessment_score

@@ -41,7 +41,7 @@ def test_guide_lines_drawn_on_the_planner_page_become_the_auto_partition_cuts(li
     assert page.evaluate("window.planner.state.data.features.length") == 4  # a guide line splits nothing
     page.fill("#target", "250")
     page.click("#btn-auto")
-    page.wait_for_function("window.planner.state.data.autopartition !== undefined")
+    page.wait_for_function("() => window.planner.state.data.autopartition !== undefined")
     page.wait_for_selector("body[data-plan-state=ready]")
     report = page.evaluate("window.planner.state.data.autopartition")
     assert report["lines"]["given"] == 2 and report["lines"]["faces"] == 4, report["lines"]

@@ -9,7 +9,8 @@ from layers.grids.models import Grid, GridVersion
 from layers.grids.locate import locate
 from layers.plans.models import PlanGrid, PlanStatus
 from layers.plans.services import (PlanConflict, plan_create, plan_draw, plan_impact, plan_merge, plan_publish,
-                                   plan_redo, plan_split, plan_undo, plan_update_grid, plan_validate)
+                                   parent_fingerprint, plan_redo, plan_split, plan_undo, plan_update_grid,
+                                   plan_validate)
 
 from tests.support import AREA, add_addresses, crossing_line, shp
 
@@ -21,7 +22,8 @@ def test_new_plan_copies_the_current_base_children_and_fingerprints_them(demo_gr
     plan = plan_create(parent=parent)
     children = Grid.objects.filter(parent=parent, valid_to__isnull=True, kind="base")
     assert sorted(pg.source_grid_id for pg in plan.grids.all()) == sorted(c.pk for c in children)
-    assert plan.base_fingerprint == [[c.pk, c.version] for c in children.order_by("pk")]
+    assert [f[:2] for f in plan.base_fingerprint] == [[c.pk, c.version] for c in children.order_by("pk")]
+    assert plan.base_fingerprint == parent_fingerprint(parent=parent)
     assert plan.level == 4
     assert [p for p in plan_validate(plan=plan) if p["severity"] == "error"] == []
 

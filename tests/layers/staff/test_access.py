@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from layers.addresses.services import address_create
 from layers.incidents.services import incident_create
@@ -15,6 +14,7 @@ from layers.staff.access import AUDIENCES, NONE, ROUTES, USER, Rule, rule_for
 from layers.staff.models import Role
 from layers.staff.scope import scope_for
 from layers.subjects.services import subject_create, visit_create
+from tests.urlwalk import methods as _methods, sample as _sample, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -22,26 +22,6 @@ HERE, THERE = "310106013001001", "310106013002001"          # micro-grids in two
 HERE_AREA, THERE_AREA = "310106013001", "310106013002"
 # Text only the other grid's records carry: it must never come back to a user of HERE.
 MARKERS = ("越界对象乙", "越界事件乙", "越界方案乙", "13800009999")
-
-
-def walk(patterns=None, prefix="", namespace=None):
-    """(view name or None, route text, pattern) of every URL pattern, through every include."""
-    patterns = get_resolver().url_patterns if patterns is None else patterns
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = p.namespace or namespace
-            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else ns
-            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
-            yield name, prefix + str(p.pattern), p
-
-
-def _sample(route: str, values: dict) -> str:
-    """A concrete URL for a path() route with <conv:name> parts, from `values` by name."""
-    def fill(m):
-        return str(values.get(m.group(2), values.get("*", 1)))
-    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
 
 
 def test_every_url_pattern_has_a_row_in_the_access_table():
@@ -108,14 +88,6 @@ def other_grid(demo_grids, make_user):
 def _values(name: str, ids: dict) -> dict:
     base = (name or "").split(":")[-1].split("-")[0]
     return ids.get(base, {"*": 1})
-
-
-def _methods(pattern) -> list[str]:
-    view = pattern.callback
-    cls = getattr(view, "view_class", None) or getattr(view, "cls", None)
-    if cls is not None:
-        return [m.upper() for m in ("get", "post", "patch", "put", "delete") if hasattr(cls, m)]
-    return ["GET", "POST"]
 
 
 def _call(client: Client, method: str, url: str):

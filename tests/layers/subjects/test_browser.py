@@ -16,7 +16,7 @@ def test_reveal_button_shows_full_values_and_logs(live_server, world, chromium):
     assert row.locator("td[data-field=phone]").inner_text() == "139****5678"
     assert PHONE not in page.content()
     row.locator("button.reveal").click()
-    page.wait_for_function(f"document.querySelector(\"tr[data-id='{world['s1'].pk}'] td[data-field=phone]\").textContent === '{PHONE}'")
+    page.wait_for_function(f"() => document.querySelector(\"tr[data-id='{world['s1'].pk}'] td[data-field=phone]\").textContent === '{PHONE}'")
     assert row.locator("td[data-field=id_number]").inner_text() == ID_NUMBER
     log = RevealLog.objects.get()
     assert (log.user_id, log.subject_id) == (member.pk, world["s1"].pk)

@@ -41,7 +41,7 @@ def test_service_card_page_shows_the_photo_in_a_browser(live_server, photographe
     page.fill("input[name=address]", "测试路001弄600号")
     page.click("form:first-of-type button[type=submit]")
     page.wait_for_selector("img.staff-photo")
-    page.wait_for_function("[...document.images].every(i => i.complete)")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
     shown = page.eval_on_selector_all(
         "img.staff-photo", "els => els.map(e => [e.alt, e.naturalWidth, e.getAttribute('src')])")
     assert [(alt, w) for alt, w, _ in shown] == [("王网格", 90)]
