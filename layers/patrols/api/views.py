@@ -1,10 +1,12 @@
 """Patrol API: start, add points, end (the phone), list and tracks (in scope)."""
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.core import params as P
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid
 from layers.idempotency.services import idempotent_write
@@ -19,22 +21,12 @@ def _conflict(err: PatrolConflict) -> Response:
 
 
 def _int(params, name):
-    v = params.get(name)
-    if v in (None, ""):
-        return None
-    if not str(v).isdigit():
-        raise RuleViolation("bad_parameter", _("%(name)s must be an integer") % {"name": name})
-    return int(v)
+    """A whole number >= 0 in ASCII digits within bigint (main's edge validation, core.params)."""
+    return P.integer(params.get(name), name, minimum=0)
 
 
 def _when(params, name):
-    v = params.get(name)
-    if not v:
-        return None
-    parsed = parse_datetime(v) or parse_date(v)
-    if parsed is None:
-        raise RuleViolation("bad_parameter", _("%(name)s is not a date (YYYY-MM-DD) or a datetime") % {"name": name})
-    return parsed
+    return P.date_or_datetime(params.get(name), name)
 
 
 def _filtered(request):
@@ -43,6 +35,7 @@ def _filtered(request):
                        open_only=p.get("open") in ("1", "true"), since=_when(p, "since"), until=_when(p, "until"))
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT), post=extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT))
 class PatrolListStartView(APIView):
     """GET: patrols in your scope (?member=&grid=&open=1&since=&until=&limit=&offset=).
     POST {"grid": id?}: start a patrol (your own grid by default)."""
@@ -58,9 +51,11 @@ class PatrolListStartView(APIView):
         grid = None
         gid = request.data.get("grid") if hasattr(request.data, "get") else None
         if gid not in (None, ""):
-            if not str(gid).isdigit():
-                raise RuleViolation("patrol_grid", _("grid must be a grid id"))
-            grid = Grid.objects.filter(pk=int(gid), valid_to__isnull=True).first()
+            try:
+                grid_id = P.identifier(gid, "grid")
+            except RuleViolation:
+                raise RuleViolation("patrol_grid", _("grid must be a grid id")) from None
+            grid = Grid.objects.filter(pk=grid_id, valid_to__isnull=True).first()
             if grid is None:
                 raise RuleViolation("patrol_grid", _("Unknown grid %(id)s") % {"id": gid})
 
@@ -74,6 +69,7 @@ class PatrolListStartView(APIView):
             return _conflict(err)
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PatrolDetailView(APIView):
     def get(self, request, pk):
         patrol = patrol_get(user=request.user, pk=pk)
@@ -85,6 +81,7 @@ class PatrolDetailView(APIView):
         return Response(body)
 
 
+@extend_schema_view(post=extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT))
 class PatrolPointsView(APIView):
     """POST {"points": [[lon, lat, unix_seconds], ...]} to your own patrol; honours Idempotency-Key."""
 
@@ -101,6 +98,7 @@ class PatrolPointsView(APIView):
             return _conflict(err)
 
 
+@extend_schema_view(post=extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT))
 class PatrolEndView(APIView):
     def post(self, request, pk):
         patrol = patrol_get(user=request.user, pk=pk)
@@ -115,6 +113,7 @@ class PatrolEndView(APIView):
             return _conflict(err)
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PatrolGeoJSONView(APIView):
     """Tracks in your scope as a FeatureCollection (?member=&grid=&open=1&since=&until=), newest 500."""
 

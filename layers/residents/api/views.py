@@ -1,12 +1,14 @@
 """Public API for residents (no login): report, follow by tracking code, rate once closed."""
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.core.edge import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from layers.core.errors import RuleViolation
 from layers.incidents.photos import MAX_PHOTOS, clean_photo
 
@@ -21,9 +23,10 @@ class _Public(APIView):
     authentication_classes = []
 
 
+@extend_schema_view(post=extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT))
 class PublicReportCreateView(_Public):
     """POST {type, description, lon+lat | address, [photo...]} -> 201 {"code": ...}."""
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, SafeMultiPartParser, SafeFormParser]
 
     def post(self, request):
         d = request.data
@@ -47,6 +50,7 @@ class PublicReportCreateView(_Public):
                          "track_url": f"/public/track/?code={report.code}"}, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PublicReportStatusView(_Public):
     def get(self, request, code):
         report = public_report_get(code=code)
@@ -55,6 +59,7 @@ class PublicReportStatusView(_Public):
         return Response(public_report_status(report=report))
 
 
+@extend_schema_view(post=extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT))
 class PublicReportRatingView(_Public):
     """POST {score: 1..5, note} once the case is closed; a second rating is refused (409)."""
 
@@ -69,6 +74,7 @@ class PublicReportRatingView(_Public):
         return Response(public_report_status(report=report), status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PublicAddressSearchView(_Public):
     """GET ?q=<text>: registry addresses matching a resident's words, best first, with scores and
     the micro-grid of each (standard addresses are public; nothing about who lives there)."""
