@@ -47,7 +47,8 @@ def incident_list(*, user, status: str | list[str] | None = None, incident_class
         qs = qs.filter(source=source)
     if type not in (None, ""):
         s = str(type)
-        types = IncidentType.objects.filter(Q(code=s) | (Q(pk=int(s)) if s.isdigit() else Q(pk__in=[])))
+        is_id = s.isascii() and s.isdigit() and len(s) < 19  # ASCII digits within bigint
+        types = IncidentType.objects.filter(Q(code=s) | (Q(pk=int(s)) if is_id else Q(pk__in=[])))
         qs = qs.filter(Q(type__in=types) | Q(type__parent__in=types))
     if since is not None:
         qs = qs.filter(reported_at__gte=_as_datetime(since))
@@ -141,7 +142,8 @@ def incident_counts_by_grid(*, user, grid_ids: list[int], since: dt.datetime | d
 def department_get(*, ref) -> Department | None:
     """A functional department by id or code, or None."""
     s = str(ref)
-    return ((Department.objects.filter(pk=int(s)).first() if s.isdigit() else None)
+    is_id = s.isascii() and s.isdigit() and len(s) < 19  # ASCII digits within bigint
+    return ((Department.objects.filter(pk=int(s)).first() if is_id else None)
             or Department.objects.filter(code=s).first())
 
 

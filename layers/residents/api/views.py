@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.core import params as P
 from layers.core.edge import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from layers.core.errors import RuleViolation
 from layers.incidents.photos import MAX_PHOTOS, clean_photo
@@ -34,9 +35,10 @@ class PublicReportCreateView(_Public):
         if len(photos) > MAX_PHOTOS:
             raise RuleViolation("photo_count", _("At most %(n)d photos per report") % {"n": MAX_PHOTOS})
         cleaned = [clean_photo(f, index=n) for n, f in enumerate(photos, start=1)]
-        address = d.get("address") or None
-        if address is not None and not str(address).isdigit():
-            raise RuleViolation("address_unknown", _("Choose an address from the list"))
+        try:
+            address = P.identifier(d.get("address") or None, "address")
+        except RuleViolation:
+            raise RuleViolation("address_unknown", _("Choose an address from the list")) from None
         try:
             report = public_report_create(client=client_key(request.META.get("REMOTE_ADDR", "")),
                                           description=str(d.get("description") or ""), type=d.get("type"),
