@@ -75,7 +75,7 @@ def controlled_page(chromium, live_server, user, watch=True, **extra):
     page.goto(live_server.url + "/outbox/")
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_selector("#outbox[data-ready]")
     return ctx, page
 
@@ -95,7 +95,7 @@ def test_offline_report_with_photo_and_visit_are_stored_once_when_back_online(li
     page.wait_for_selector("#outbox[data-ready]")
     assert page.locator("li.item[data-status=queued]").count() == 2
     ctx.set_offline(False)
-    page.wait_for_function("document.querySelectorAll('li.item[data-status=sent]').length === 2", timeout=20000)
+    page.wait_for_function("() => document.querySelectorAll('li.item[data-status=sent]').length === 2", timeout=20000)
     assert ours().count() == 1
     assert Photo.objects.filter(incident=ours().get()).count() == 1
     assert Visit.objects.filter(subject=field["subject"]).count() == 1
@@ -216,12 +216,12 @@ def test_a_patrol_records_positions_only_while_it_runs(live_server, chromium, fi
     page.click("[data-start]")
     page.wait_for_selector("[data-running]:not([hidden])")
     patrol = Patrol.objects.get(member=field["member"], ended_at__isnull=True)
-    page.wait_for_function("Number(document.querySelector('[data-count]').textContent) >= 1", timeout=15000)
+    page.wait_for_function("() => Number(document.querySelector('[data-count]').textContent) >= 1", timeout=15000)
     for step in range(1, 5):
         # Positions are thinned to one per second here (the interval in seconds, as the phone keeps them).
         page.wait_for_timeout(1100)
         ctx.set_geolocation({"longitude": lon + step * 0.0002, "latitude": lat})
-        page.wait_for_function(f"Number(document.querySelector('[data-count]').textContent) >= {step + 1}", timeout=15000)
+        page.wait_for_function(f"() => Number(document.querySelector('[data-count]').textContent) >= {step + 1}", timeout=15000)
     page.click("[data-end]")
     page.wait_for_selector("#patrol[data-ended]")
     page.wait_for_function("""async () => (await window.geogridQueue.list()).every(i => i.status === 'sent')""",
@@ -252,7 +252,7 @@ def test_a_resident_reports_follows_and_rates_once(live_server, chromium, field)
     page.select_option("select[name=type]", "CA03")
     page.fill("textarea[name=description]", "小区门口垃圾桶满了")
     page.click("[data-locate]")
-    page.wait_for_function("document.querySelector('input[name=lon]').value !== ''")
+    page.wait_for_function("() => document.querySelector('input[name=lon]').value !== ''")
     page.click("[data-submit]")
     page.wait_for_selector("[data-done]:not([hidden])")
     code = page.inner_text("[data-code]").strip()
