@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "layers.subjects",
     "layers.incidents",
     "layers.plans",
+    "layers.ogc",
     "maps",
 ]
 

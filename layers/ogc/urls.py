@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import tiles, views
+
+urlpatterns = [
+    path("ogc/", views.LandingView.as_view(), name="ogc-landing"),
+    path("ogc", views.LandingView.as_view()),
+    path("ogc/conformance", views.ConformanceView.as_view(), name="ogc-conformance"),
+    path("ogc/collections", views.CollectionsView.as_view(), name="ogc-collections"),
+    path("ogc/collections/<str:collection_id>", views.CollectionView.as_view(), name="ogc-collection"),
+    path("ogc/collections/<str:collection_id>/queryables", views.QueryablesView.as_view(), name="ogc-queryables"),
+    path("ogc/collections/<str:collection_id>/items", views.ItemsView.as_view(), name="ogc-items"),
+    path("ogc/collections/<str:collection_id>/items/<int:fid>", views.ItemView.as_view(), name="ogc-item"),
+    path("tiles/<str:layer>.json", tiles.TileJSONView.as_view(), name="tiles-tilejson"),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", tiles.TileView.as_view(), name="tiles-tile"),
+]
