@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "layers.subjects",
     "layers.incidents",
     "layers.plans",
+    "layers.open311",
     "layers.ogc",
     "maps",
 ]
