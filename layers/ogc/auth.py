@@ -18,3 +18,4 @@ class ChallengeBasicAuthentication(BasicAuthentication):
 
 
 CLIENT_AUTHENTICATION = [ChallengeBasicAuthentication, SessionAuthentication]
+

@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from layers.core.api import FormatByRoute
 from layers.core.errors import RuleViolation
 
 from . import selectors
@@ -41,6 +42,7 @@ class OgcView(APIView):
     authentication_classes = CLIENT_AUTHENTICATION
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = FormatByRoute
     html_template = "ogc/page.html"
 
     def wants_html(self, request) -> bool:

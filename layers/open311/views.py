@@ -13,10 +13,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from layers.core.errors import RuleViolation
 from layers.incidents.models import Status
+from layers.core.api import FormatByRoute
 
 from . import selectors, services
 
@@ -60,6 +62,8 @@ class Open311View(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FormatByRoute
 
     def dispatch(self, request, *args, fmt="json", **kwargs):
         self.fmt = fmt
