@@ -4,7 +4,6 @@ from . import tiles, views
 
 urlpatterns = [
     path("ogc/", views.LandingView.as_view(), name="ogc-landing"),
-    path("ogc", views.LandingView.as_view()),
     path("ogc/conformance", views.ConformanceView.as_view(), name="ogc-conformance"),
     path("ogc/collections", views.CollectionsView.as_view(), name="ogc-collections"),
     path("ogc/collections/<str:collection_id>", views.CollectionView.as_view(), name="ogc-collection"),

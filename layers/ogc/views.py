@@ -43,6 +43,8 @@ class OgcView(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FormatByRoute
+    # Described by their own standards (OGC API Features, GeoReport v2), not by the DRF schema.
+    schema = None
     html_template = "ogc/page.html"
 
     def wants_html(self, request) -> bool:

@@ -64,6 +64,8 @@ class Open311View(APIView):
     parser_classes = [FormParser, MultiPartParser, JSONParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FormatByRoute
+    # Described by their own standards (OGC API Features, GeoReport v2), not by the DRF schema.
+    schema = None
 
     def dispatch(self, request, *args, fmt="json", **kwargs):
         self.fmt = fmt
