@@ -9,11 +9,11 @@ from django.views.decorators.cache import never_cache
 def warm() -> None:
     """Build what the first request would otherwise build: the database connection and the
     locate index (an empty lookup builds or checks the index)."""
-    from layers.addresses.locator import locate_points
+    from layers.grids.locate import warm as warm_locate
 
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
-    locate_points([], [])
+    warm_locate()
 
 
 @never_cache

@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView
 from geogrid.health import healthz
 from layers.core import views as core_views
 
-LAYERS = ["core", "grids", "staff", "addresses", "subjects", "incidents", "plans", "open311", "ogc"]
+LAYERS = ["core", "grids", "staff", "addresses", "subjects", "incidents", "overview", "plans", "open311", "ogc"]
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -25,6 +25,7 @@ from layers.incidents.models import FINAL_STATUSES
 from layers.incidents.selectors import incident_counts_by_grid, incident_list
 from layers.subjects.selectors import coverage_list
 from layers.grids.selectors import grid_leaf_base_ids
+from layers.staff.scope import scope_for
 from layers.staff.selectors import grid_list_in_scope
 
 # Degrees; ~1 m at Shanghai. Enough to drop digitising noise at street zoom, not to move edges.
@@ -150,12 +151,14 @@ def _special_subject_counts(*, user, ids: list[int]) -> dict[int, int]:
 
 
 def special_figures(*, user, ids: list[int]) -> dict[int, dict]:
-    """Per special grid: addresses and households inside (from the address link table), subjects
-    inside (count, in the user's scope) and geodesic area in m². Two queries for all grids."""
+    """Per special grid: addresses and households inside (from the address link table) and
+    subjects inside, all counted within the user's scope, and geodesic area in m². Two queries."""
     if not ids:
         return {}
     with connection.cursor() as cur:
-        cur.execute(_sql("special_figures"), {"ids": [int(i) for i in ids]})
+        scope = scope_for(user)
+        cur.execute(_sql("special_figures"), {"ids": [int(i) for i in ids], "everything": scope.is_admin,
+                                              "patterns": [p + "%" for p in scope.paths]})
         out = {gid: {"addresses": int(a), "households": int(h), "area_m2": int(area)}
                for gid, a, h, area in cur.fetchall()}
     subjects = _special_subject_counts(user=user, ids=ids)

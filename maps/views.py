@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid, GridKind
+from layers.staff.access import route_access
 from layers.staff.models import Assignment, Role
 
 from . import builders, selectors
@@ -67,6 +68,7 @@ def _parse_int(value, name: str, default: int) -> int:
 
 
 @login_required
+@route_access
 def coverage(request):
     """Leaders' coverage choropleth: ?metric=...&level=3|4."""
     export = _export_or_none(request, "coverage")
@@ -126,6 +128,7 @@ def _until(request) -> dt.date | None:
 
 
 @login_required
+@route_access
 def hotspots(request):
     """Incident heatmap and Gi* hot/cold spots: ?days=7|30|90|365&incident_class=..."""
     export = _export_or_none(request, "hotspots")
@@ -160,6 +163,7 @@ def hotspots(request):
 
 
 @login_required
+@route_access
 def special(request):
     """Special grids by kind over the base grids."""
     export = _export_or_none(request, "special")
@@ -196,6 +200,7 @@ def _own_grid(request) -> Grid:
 
 
 @login_required
+@route_access
 def grid_head(request):
     """The grid head's polygon, its children and its incidents by status."""
     export = _export_or_none(request, "grid")

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "layers.addresses",
     "layers.subjects",
     "layers.incidents",
+    "layers.overview",
     "layers.plans",
     "layers.open311",
     "layers.ogc",
@@ -118,11 +119,16 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
 REST_FRAMEWORK = {
+    # Basic first: its challenge makes anonymous API requests 401 with
+    # `WWW-Authenticate: Basic realm="geogrid"` (GIS clients send credentials only after one).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "layers.staff.authentication.BasicOrTokenAuthentication",
+        "layers.staff.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Logged in, and the role's row of the least-privilege table (layers.staff.access) is not "none".
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "layers.staff.access.RouteAccess"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "layers.core.api.exception_handler",
     # `?format=` names file formats (export, png, pdf) in this API, not DRF renderers.
@@ -156,6 +162,15 @@ GEOGRID_OVERLAP_TOLERANCE_M2 = 0.01
 GEOGRID_HOUSEHOLD_BAND = {3: (1000, 2000), 4: (200, 500), 5: (50, 80)}
 # Points within this distance (m) of a grid edge are flagged "near boundary".
 GEOGRID_NEAR_BOUNDARY_M = 5.0
+# Overview: a grid is flagged when overdue cases are at least this share of its open cases.
+GEOGRID_OVERDUE_SHARE_FLAG = 0.25
+# Monthly assessment (考核): weights of the indicators (each on 0..1; the score is 100 x the
+# weighted mean of those with a value), the households one staff member can serve fully, and
+# the visits plus resolved cases a head or member is expected to record in a month.
+GEOGRID_ASSESSMENT_WEIGHTS = {"closure_rate": 0.25, "on_time_rate": 0.25, "satisfaction": 0.2,
+                              "visit_coverage": 0.2, "staffing": 0.1}
+GEOGRID_HOUSEHOLDS_PER_STAFF_NORM = 300
+GEOGRID_STAFF_MONTHLY_TARGET = 8
 # Basemap: "none" (default: offline), "tianditu", "osm", or a local tile URL template.
 GEOGRID_BASEMAP = os.environ.get("GEOGRID_BASEMAP", "none")
 GEOGRID_TIANDITU_KEY = os.environ.get("GEOGRID_TIANDITU_KEY", "")

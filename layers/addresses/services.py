@@ -2,9 +2,9 @@
 
 Assignment rules (the same in every path: bulk, re-assignment, import, lookup):
 - An address belongs to the current micro-grid covering its point; a micro-grid is a current
-  base grid with no current base child (`layers.grids.selectors.grid_leaf_base_ids`).
+  base grid with no current base child (the database view `grids_micro`).
 - Edge rule: a point covered by several micro-grids (exactly on a shared edge) goes to the one
-  of the deepest level, then the LOWEST code (byte order). `grid_locate` breaks ties the same way.
+  of the deepest level, then the LOWEST code (byte order), as in `layers.grids.locate`.
 - Near boundary: the point lies within settings.GEOGRID_NEAR_BOUNDARY_M metres of its
   micro-grid's edge; a person should confirm it. `edge_distance_m` keeps the distance (cm).
 - Coverage gap: a point in no micro-grid keeps grid=NULL and is listed in the report.

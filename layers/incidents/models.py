@@ -110,6 +110,9 @@ class Incident(models.Model):
     special_grids = models.ManyToManyField("grids.Grid", verbose_name=_("special grids"), blank=True,
                                            related_name="special_incidents")
     near_boundary = models.BooleanField(_("near a grid boundary"), default=False)
+    # Reported in a coverage gap (no micro-grid holds the point): routed to the deepest base grid
+    # covering it (layers/grids/locate.py).
+    in_gap = models.BooleanField(_("in a coverage gap"), default=False)
     description = models.TextField(_("description"))
     incident_class = models.CharField(_("class"), max_length=16, choices=IncidentClass.choices,
                                       default=IncidentClass.GENERAL)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid
-from layers.grids.selectors import grid_locate
+from layers.grids.locate import Location, locate
 from layers.staff.models import Assignment, Role
 
 from .models import (FINAL_STATUSES, RUNNING_STATUSES, Department, Escalation, EscalationLevel, EventKind,
@@ -89,8 +89,10 @@ def _log(incident: Incident, kind: str, *, user=None, role: str | None = None, f
     return event
 
 
-def _route(lon: float, lat: float):
-    located = grid_locate(lon=lon, lat=lat)
+def _route(lon: float, lat: float) -> Location:
+    """Where a case at this point goes: its micro-grid, or in a coverage gap the deepest base
+    grid covering the point (flagged in_gap); outside every grid it is refused."""
+    located = locate(lon=lon, lat=lat)
     if located is None:
         raise RuleViolation("outside_grids", _("The point (%(lon).6f, %(lat).6f) lies in no grid; "
                                                "check the coordinates and their system")
@@ -153,7 +155,7 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
     if reporter is None and user is not None and user.is_authenticated:
         reporter = user
     incident = Incident(geometry=Point(x, y, srid=settings.GEOGRID_SRID), source_crs=crs, address=address,
-                        grid_id=located.grid["id"], near_boundary=located.near_boundary,
+                        grid_id=located.route["id"], near_boundary=located.near_boundary, in_gap=located.gap,
                         description=description.strip(), incident_class=incident_class, type=itype,
                         source=source, reporter=reporter, status=Status.REPORTED, reported_at=now,
                         deadline=deadline, escalation_due=deadline)
@@ -167,7 +169,7 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
         photo.file.save(p.name, ContentFile(p.content), save=False)
         photo.save()
     _log(incident, EventKind.CREATED, user=user, to_status=Status.REPORTED,
-         data={"grid": located.grid["code"], "special": [s["code"] for s in located.special],
+         data={"grid": located.route["code"], "special": [s["code"] for s in located.special],
                "crs": crs, "photos": len(photos)})
     return incident
 
@@ -260,15 +262,16 @@ def incident_transition(*, incident: Incident, user, to: str, note: str = "") ->
     return incident
 
 
-def _apply_location(incident: Incident, located) -> dict:
+def _apply_location(incident: Incident, located: Location) -> dict:
     before = {"grid": incident.grid.code, "special": sorted(incident.special_grids.values_list("code", flat=True))}
-    incident.grid_id = located.grid["id"]
+    incident.grid_id = located.route["id"]
     incident.near_boundary = located.near_boundary
+    incident.in_gap = located.gap
     incident.full_clean()
     incident.save()
     incident.special_grids.set([s["id"] for s in located.special])
-    incident.grid = Grid.objects.get(pk=located.grid["id"])
-    return {"from": before, "to": {"grid": located.grid["code"], "special": [s["code"] for s in located.special]}}
+    incident.grid = Grid.objects.get(pk=located.route["id"])
+    return {"from": before, "to": {"grid": located.route["code"], "special": [s["code"] for s in located.special]}}
 
 
 @transaction.atomic
@@ -303,13 +306,13 @@ def incident_reroute_open(*, grid_ids: list[int], area=None) -> int:
     moved = 0
     for incident in (Incident.objects.select_for_update(of=("self",)).select_related("grid")
                      .filter(q).exclude(status__in=FINAL_STATUSES)):
-        located = grid_locate(lon=incident.geometry.x, lat=incident.geometry.y)
-        if located is None or located.grid["level"] < incident.grid.level:
-            # Now in a gap of the micro-grid tiling (mid-edit): keep the last micro-grid
-            # rather than hand the case up to the community or lose it.
+        located = locate(lon=incident.geometry.x, lat=incident.geometry.y)
+        if located is None or located.gap:
+            # Now in a gap of the micro-grid tiling (mid-edit): keep the last grid rather than
+            # hand the case up to the community or lose it.
             continue
         current_special = sorted(incident.special_grids.values_list("id", flat=True))
-        if located.grid["id"] == incident.grid_id and current_special == sorted(s["id"] for s in located.special):
+        if located.route["id"] == incident.grid_id and current_special == sorted(s["id"] for s in located.special):
             continue
         change = _apply_location(incident, located)
         _log(incident, EventKind.REROUTED, user=None, role="system", data=change,

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from layers.core.errors import RuleViolation
 from layers.grids.selectors import grids_geojson
+from layers.staff.access import route_access
 from layers.staff.models import Assignment
 from layers.staff.selectors import grid_list_in_scope, scope_paths
 
@@ -18,6 +19,7 @@ PAGE_ROWS = 200
 
 
 @login_required
+@route_access
 def incident_page(request):
     error = None
     try:

@@ -13,15 +13,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from layers.core.api import FormatByRoute
 from layers.core.errors import RuleViolation
+from layers.staff.scope import scope_for
 
 from . import selectors
-from .auth import CLIENT_AUTHENTICATION
 from .collections import (COVERAGE_ID, COVERAGE_QUERYABLES, DEFAULT_LIMIT, MAX_LIMIT, Collection,
                           collections)
 from .crs import CRS84, STORAGE, SUPPORTED, parse_bbox, parse_crs
@@ -39,8 +38,8 @@ ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"}
 
 
 class OgcView(APIView):
-    authentication_classes = CLIENT_AUTHENTICATION
-    permission_classes = [IsAuthenticated]
+    # The project's API authentication (password or personal token, by basic or Bearer; an
+    # anonymous request gets the 401 Basic challenge GDAL and QGIS need) and the access table.
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FormatByRoute
     # Described by their own standards (OGC API Features, GeoReport v2), not by the DRF schema.
@@ -154,10 +153,22 @@ def _collection_meta(view, request, c: Collection | None) -> dict:
     return meta
 
 
+def readable(user, cid: str) -> bool:
+    """Whether the user's roles may read this collection's items (layers.staff.access)."""
+    from layers.staff.access import NONE
+
+    return scope_for(user).access(ITEMS_ROUTE.get(cid, "ogc-items"), "GET") != NONE
+
+
+# Collections whose rows the access table rules separately from the public map layers.
+ITEMS_ROUTE = {"incidents": "ogc-incident-items", COVERAGE_ID: "ogc-coverage-items"}
+
+
 class CollectionsView(OgcView):
     def get(self, request):
-        items = [_collection_meta(self, request, c) for c in collections().values()]
-        items.append(_collection_meta(self, request, None))
+        items = [_collection_meta(self, request, c) for c in collections().values() if readable(request.user, c.id)]
+        if readable(request.user, COVERAGE_ID):
+            items.append(_collection_meta(self, request, None))
         data = {"links": self.self_links(request, "/collections", _("Collections")), "collections": items,
                 "crs": list(SUPPORTED)}
         return self.answer(request, data, title=_("Collections"))

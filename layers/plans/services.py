@@ -5,7 +5,6 @@ import math
 from collections import defaultdict
 
 import shapely
-from django.apps import apps
 from django.conf import settings
 from django.contrib.gis.db.models import Union
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -17,6 +16,7 @@ from pyproj import Geod
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import geodesic_area_m2, to_multipolygon
+from layers.grids.locate import locate_in_plan
 from layers.grids.models import Grid, GridKind
 
 from .models import Plan, PlanEdit, PlanGrid, PlanGridOrigin, PlanStatus
@@ -469,8 +469,6 @@ def plan_households(*, plan: Plan) -> dict[int, dict]:
 
 
 def _address_rows(plan: Plan) -> list[tuple]:
-    if not apps.is_installed("layers.addresses"):
-        return []
     with connection.cursor() as cur:
         cur.execute(sql("impact_addresses"), {"plan": plan.pk, "parent": plan.parent_id})
         return cur.fetchall()
@@ -537,36 +535,22 @@ def plan_validate(*, plan: Plan) -> list[dict]:
     return problems
 
 
-def _counts_of(model_label: str, plan: Plan, shapes: dict, old_ids: set, parent_path: str) -> dict:
-    """(old grid, new plan grid) -> count for a model with a `grid` FK and a point
-    (`geometry` or `address.geometry`); open incidents only. Empty if the model is missing."""
-    try:
-        model = apps.get_model(model_label)
-    except LookupError:
-        return {}
-    names = {f.name for f in model._meta.get_fields()}
-    if "grid" not in names:
-        return {}
+def _counts_of(model, plan: Plan, plan_grids: list, old_ids: set, parent_path: str) -> dict:
+    """(old grid, new plan grid) -> count for Subject or Incident (open cases only: closed ones
+    keep the grid they were handled in); the new plan grid by the one in-plan locate."""
+    from layers.incidents.models import FINAL_STATUSES, Incident
+
     qs = model.objects.filter(grid__path__startswith=parent_path)
-    final = getattr(__import__(model.__module__, fromlist=["FINAL_STATUSES"]), "FINAL_STATUSES", None)
-    if "status" in names and final:
-        qs = qs.exclude(status__in=list(final))  # open incidents only: closed ones keep their grid
-    elif "closed_at" in names:
-        qs = qs.filter(closed_at__isnull=True)
-    point = "geometry" if "geometry" in names else ("address__geometry" if "address" in names else None)
-    if point is None:
-        return {}
+    if model is Incident:
+        qs = qs.exclude(status__in=list(FINAL_STATUSES))
+    point = "geometry" if any(f.name == "geometry" for f in model._meta.get_fields()) else "address__geometry"
     rows = list(qs.values_list("grid__path", point))
     children = {g.path: g.pk for g in Grid.objects.filter(pk__in=old_ids)}
-    ids = list(shapes)
-    tree = shapely.STRtree([shapes[i] for i in ids]) if ids else None
+    located = iter(locate_in_plan(plan_grids=plan_grids, points=[(pt.x, pt.y) for _p, pt in rows if pt is not None]))
     out = defaultdict(int)
     for path, pt in rows:
         old = next((pk for p, pk in children.items() if path and path.startswith(p)), None)
-        new = None
-        if pt is not None and tree is not None:
-            hits = sorted(ids[i] for i in tree.query(_shp(pt), predicate="covered_by"))
-            new = hits[0] if hits else None
+        new = next(located) if pt is not None else None
         out[(old, new)] += 1
     return out
 
@@ -585,9 +569,13 @@ def plan_impact(*, plan: Plan) -> dict:
         if n is not None:
             per_new[n]["addresses"] += 1
             per_new[n]["households"] += hh or 0
-    shapes = {pg.pk: _shp(pg.geometry) for pg in pgs if pg.kind == GridKind.BASE}
-    for label, key in (("subjects.Subject", "subjects"), ("incidents.Incident", "incidents")):
-        for pair, n in _counts_of(label, plan, shapes, set(old), plan.parent.path).items():
+    from layers.incidents.models import Incident
+    from layers.subjects.models import Subject
+
+    plan_grids = [(pg.pk, pg.source_grid.code if pg.source_grid_id else "", _shp(pg.geometry))
+                  for pg in pgs if pg.kind == GridKind.BASE]
+    for model, key in ((Subject, "subjects"), (Incident, "incidents")):
+        for pair, n in _counts_of(model, plan, plan_grids, set(old), plan.parent.path).items():
             flows[pair][key] += n
     source_of = {pg.pk: pg.source_grid_id for pg in pgs}
     band = settings.GEOGRID_HOUSEHOLD_BAND.get(plan.level)
@@ -651,37 +639,14 @@ def _publish_partition(plan: Plan, pgs: list[PlanGrid], live: list[Grid]):
     return unchanged, retire, updates, new
 
 
-def _replace_addresses(parent: Grid, retired_ids: list[int]) -> None:
-    """Fallback when no address hook re-placed the addresses of retired grids."""
-    if not apps.is_installed("layers.addresses"):
-        return
+def _replace_addresses(retired_ids: list[int]) -> None:
+    """When the boundary hooks left addresses in retired grids, the bulk assignment (the edge
+    and gap rules of layers/grids/locate.py) moves them and clears what fell into a gap."""
     from layers.addresses.models import Address
+    from layers.addresses.services import addresses_assign_all
 
-    if not Address.objects.filter(grid_id__in=retired_ids).exists():
-        return
-    try:
-        from layers.addresses.services import addresses_assign_all  # the addresses helper's service
-    except ImportError:
-        addresses_assign_all = None
-    if addresses_assign_all is not None:
-        import inspect
-
-        required = [p for p in inspect.signature(addresses_assign_all).parameters.values()
-                    if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        if not required:
-            addresses_assign_all()
-            if not Address.objects.filter(grid_id__in=retired_ids).exists():
-                return
-    from layers.grids.selectors import grid_locate
-
-    now = timezone.now()
-    for a in Address.objects.filter(grid_id__in=retired_ids):
-        loc = grid_locate(lon=a.geometry.x, lat=a.geometry.y)
-        a.grid_id = loc.grid["id"] if loc else None
-        a.edge_distance_m = loc.edge_distance_m if loc else None
-        a.near_boundary = loc.near_boundary if loc else False
-        a.assigned_at = now
-        a.save(update_fields=["grid", "edge_distance_m", "near_boundary", "assigned_at"])
+    if Address.objects.filter(grid_id__in=retired_ids).exists():
+        addresses_assign_all()
 
 
 @transaction.atomic
@@ -746,7 +711,7 @@ def plan_publish(*, plan: Plan, user=None) -> dict:
             pg.source_grid = g
             pg.save(update_fields=["source_grid"])
         created += grids
-    _replace_addresses(parent, [g.pk for g in retire])
+    _replace_addresses([g.pk for g in retire])
     plan.status = PlanStatus.PUBLISHED
     plan.published_at = timezone.now()
     plan.save(update_fields=["status", "published_at", "updated_at"])

@@ -3,6 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from layers.staff.access import route_access
+
 from .selectors import planner_parents
 
 
@@ -34,6 +36,7 @@ def _strings() -> dict:
 
 
 @login_required
+@route_access
 def planner(request):
     """The planner's editor: draft plans for one parent grid, edited on the map."""
     parents = list(planner_parents(user=request.user).filter(level__lt=5)

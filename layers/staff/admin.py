@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
 
-from .models import Assignment, StaffProfile
-from .services import PHOTO_FORMATS, staff_profile_photo_set
+from .models import ApiToken, Assignment, StaffProfile
+from .services import PHOTO_FORMATS, staff_profile_photo_set, token_revoke
 
 
 @admin.register(Assignment)
@@ -53,3 +54,26 @@ class StaffProfileAdmin(admin.ModelAdmin):
                 staff_profile_photo_set(profile=obj, content=content, name=f"profile-{obj.pk}")
             if previous and previous != obj.photo.name:
                 obj.photo.storage.delete(previous)  # a replaced or cleared portrait is not kept
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators see who holds which tokens and can revoke them; a token itself is never
+    stored, so it cannot be shown or created here (owners create theirs at /api/tokens/)."""
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "name", "prefix"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            token_revoke(token=token)

@@ -68,3 +68,25 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return self.display_name
+
+
+class ApiToken(models.Model):
+    """A personal API token for scripts and GIS clients (QGIS, GDAL). Only a SHA-256 of the token
+    is stored: the token is random (32 bytes), so a fast hash is enough and a check costs one
+    indexed lookup instead of a password hash. Shown once at creation; revoking keeps the row."""
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the token, so its owner can tell tokens apart in a list.
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}… {self.name}"

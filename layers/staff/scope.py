@@ -84,6 +84,13 @@ class Scope:
         qs = Grid.objects.filter(self.q(""))
         return qs.filter(valid_to__isnull=True) if current else qs
 
+    def access(self, route: str | None, method: str | None = None) -> str:
+        """What the user's roles get on a route (layers.staff.access): full, masked, aggregate
+        or none. The one table of least privilege; RouteAccess and route_access enforce it."""
+        from .access import level_for
+
+        return level_for(self, route, method)
+
     @property
     def sees_small_counts(self) -> bool:
         """True only for staff whose whole scope is micro-grids (grid heads and members): above the
@@ -103,6 +110,8 @@ def scope_for(user) -> Scope:
     """The scope of `user`, computed once and kept on the user object for the request."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
+    if isinstance(user, SystemActor):
+        return EVERYTHING
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
@@ -127,3 +136,19 @@ def scope_forget(user) -> None:
     """Drop the cached scope (after the user's assignments changed within one request)."""
     if user is not None and hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+
+
+class SystemActor:
+    """The actor of scheduled jobs (monthly assessments): sees every grid, holds no role. Never
+    a request's user."""
+    pk = None
+    id = None
+    username = "system"
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    is_staff = False
+
+
+SYSTEM = SystemActor()
+EVERYTHING = Scope(user_id=None, authenticated=True, everything=True)

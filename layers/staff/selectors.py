@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from layers.grids.models import Grid
 
-from .models import Assignment, Role, StaffProfile
+from .models import ApiToken, Assignment, Role, StaffProfile
 
 
 def user_is_admin(*, user) -> bool:
@@ -134,3 +134,22 @@ def staff_photo_get(*, pk) -> StaffProfile:
     if profile is None:
         raise Http404
     return profile
+
+
+def token_list(*, user) -> QuerySet[ApiToken]:
+    """The acting user's own API tokens (never anyone else's), newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def token_get(*, user, pk: int) -> ApiToken:
+    """One of the acting user's tokens; 404 for any other."""
+    token = ApiToken.objects.filter(user=user, pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
+
+
+def token_active_get(*, key_hash: str) -> ApiToken | None:
+    """The live token with this hash and its active user, or None: one indexed lookup."""
+    return (ApiToken.objects.select_related("user")
+            .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True).first())

@@ -1,14 +1,17 @@
 """Writes of staff: assignments (role + grid + duties) and public profiles."""
+import hashlib
 import io
+import secrets
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from layers.core.errors import RuleViolation
 
-from .models import Assignment, StaffProfile
+from .models import ApiToken, Assignment, StaffProfile
 
 
 @transaction.atomic
@@ -68,3 +71,42 @@ def staff_profile_photo_set(*, profile: StaffProfile, content: bytes, name: str)
     profile.full_clean()
     profile.save()
     return profile
+
+
+# Tokens look like "ggt_<43 url-safe characters>": the prefix tells a token from a password in
+# basic auth, and secret scanners can recognise a leaked one.
+TOKEN_PREFIX = "ggt_"
+
+
+def token_hash(raw: str) -> str:
+    """The stored form of a token: SHA-256 hex (the token is 32 random bytes; no salt needed)."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new personal API token for `user`; returns the row and the token, which is never
+    stored and cannot be shown again."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip(), key_hash=token_hash(raw), prefix=raw[:len(TOKEN_PREFIX) + 4])
+    token.full_clean()
+    token.save()
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke a token (idempotent); the row stays, so its use remains on record."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_touch(*, token: ApiToken) -> None:
+    """Record that a token was used, at most once a minute (a write per request would cost more
+    than the check itself)."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

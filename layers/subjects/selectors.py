@@ -195,22 +195,25 @@ def _address_match(text: str) -> dict | None:
 
 def service_card_get(*, lon: float | None = None, lat: float | None = None, address: str | None = None) -> dict | None:
     """The public service card (亮牌) for a point or an address text: the micro-grid, its station
-    and the staff who consented to be shown, with public fields only. None when nothing matches."""
+    and the staff who consented to be shown, with public fields only. A point in a coverage gap
+    gets the card of the deepest base grid covering it, with `gap` set (layers/grids/locate.py).
+    None when nothing matches."""
+    from layers.grids.locate import locate
     from layers.grids.models import Station
-    from layers.grids.selectors import grid_locate
     from layers.staff.selectors import staff_public_list
 
-    matched = None
+    matched, gap = None, False
     if address is not None:
         matched = _address_match(address)
         if matched is None or matched["grid_id"] is None:
             return None
         grid = Grid.objects.filter(pk=matched["grid_id"]).values("id", "code", "name", "station_id").first()
     else:
-        located = grid_locate(lon=lon, lat=lat)
+        located = locate(lon=lon, lat=lat)
         if located is None:
             return None
-        grid = Grid.objects.filter(pk=located.grid["id"]).values("id", "code", "name", "station_id").first()
+        gap = located.gap
+        grid = Grid.objects.filter(pk=located.route["id"]).values("id", "code", "name", "station_id").first()
     if grid is None:
         return None
     station = None
@@ -219,6 +222,8 @@ def service_card_get(*, lon: float | None = None, lat: float | None = None, addr
         station = {"name": st.name, "phone": st.phone, "address": st.address}
     card = {"grid": {"code": grid["code"], "name": grid["name"]}, "station": station,
             "staff": staff_public_list(grid_id=grid["id"])}
+    if gap:
+        card["gap"] = True
     if matched is not None:
         card["matched_address"] = matched["full_text"]
     return card

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
+from layers.staff.access import route_access
 from layers.staff.models import FIELD_ROLES
 from layers.staff.selectors import scope_paths_for_roles
 
@@ -16,6 +17,7 @@ from .services import SENSITIVE
 
 
 @login_required
+@route_access
 def subjects_page(request):
     category = request.GET.get("category") or None
     if category not in SubjectCategory.values:

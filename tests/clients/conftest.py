@@ -1,5 +1,3 @@
-import base64
-
 import pytest
 
 from layers.addresses.models import Address
@@ -17,9 +15,12 @@ def world(live_server, demo_grids, make_user):
         p = g.geometry.point_on_surface
         Address.objects.create(full_text=f"测试路{i + 1}号", geometry=p, grid=g, households=10 + i)
         incident_create(lon=p.x, lat=p.y, description=f"测试事件{i}", type="CA01")
+    from layers.staff.services import token_create
+
     user = make_user("gis-client", is_superuser=True)
-    secret = "pw-gis-client"
-    header = "Basic " + base64.b64encode(f"{user.username}:{secret}".encode()).decode()
+    # A personal API token: Bearer for GDAL, the basic-auth password for QGIS.
+    _, secret = token_create(user=user, name="GIS client")
+    header = f"Bearer {secret}"
     # Wait for readiness: the server's first answer (URLconf, templates) is slow on a busy machine,
     # and GDAL gives its first request little time.
     import urllib.request

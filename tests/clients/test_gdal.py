@@ -50,6 +50,9 @@ def test_without_credentials_gdal_is_refused(world):
     out = subprocess.run(["ogrinfo", "-ro", f"OAPIF:{world['url']}/ogc/"], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "GDAL_HTTP_TIMEOUT": "120"})
     assert out.returncode != 0 and "401" in out.stderr
+    bad = subprocess.run(["ogrinfo", "-ro", f"OAPIF:{world['url']}/ogc/"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, **HTTP, "GDAL_HTTP_HEADERS": "Authorization: Bearer not-a-token"})
+    assert bad.returncode != 0 and "401" in bad.stderr
 
 
 @pytest.mark.parametrize("crs", ["EPSG:4490", "EPSG:4326", "OGC:CRS84"])

@@ -95,7 +95,7 @@ def test_grid_head_sees_own_grid_and_nothing_else(client, head, make_user, demo_
     assert client.get(f"/maps/grid/?grid={other}").status_code == 404
     nobody = make_user("maps-nobody")
     client.force_login(nobody)
-    assert client.get("/maps/grid/").status_code == 404
+    assert client.get("/maps/grid/").status_code == 403  # no role: nothing in the access table
 
 
 def test_special_page_lists_the_demo_special_grids(client, leader, demo_grids):

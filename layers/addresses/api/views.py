@@ -1,7 +1,6 @@
 """The locate API. Plain Django views, not DRF: a lookup is one SQL round trip returning the
 answer as JSON text, and DRF's request/response/serializer layers cost more than the query
 (DESIGN: the web layer is the cost of a lookup)."""
-import base64
 import datetime as dt
 import gc
 import hashlib
@@ -11,20 +10,22 @@ import time
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import InvalidCoordinates, RuleViolation
+from layers.staff.authentication import challenge, user_from_authorization
 
 from ..normalise import normalise_address
-from ..selectors import MAX_BATCH, address_locate_json, address_search
+from layers.grids.locate import locate_json
+
+from ..selectors import MAX_BATCH, address_search
 
 # Who was found logged in recently, per worker process: checking the session costs two queries
 # (session row, user row), more than the lookup itself. An entry lives AUTH_TTL seconds, so a
-# logout or a deactivated account is refused at most that much later by this view.
+# logout, a deactivated account or a revoked token is refused at most that much later by this view.
 AUTH_TTL = 30.0
 _AUTH_MAX = 10_000
 _recent: dict[str, float] = {}
@@ -41,16 +42,12 @@ def _authenticated(request) -> bool:
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     header = request.META.get("HTTP_AUTHORIZATION", "")
     cache_key = ("s:" + session_key) if session_key else \
-        ("b:" + hashlib.sha256(header.encode()).hexdigest()) if header.startswith("Basic ") else None
+        ("b:" + hashlib.sha256(header.encode()).hexdigest()) if header.startswith(("Basic ", "Bearer ")) else None
     if cache_key and _recent.get(cache_key, 0.0) > now:
         return True
     ok = request.user.is_authenticated
-    if not ok and header.startswith("Basic "):
-        try:
-            username, _sep, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        user = authenticate(request, username=username, password=password)
+    if not ok and header:
+        user = user_from_authorization(request)
         ok = user is not None and user.is_active
     if ok and cache_key:
         _remember(cache_key)
@@ -117,7 +114,9 @@ def _points(raw, crs: str) -> list[tuple[float, float]]:
 
 
 def _forbidden() -> JsonResponse:
-    return _json({"detail": _("Authentication credentials were not provided.")}, status=403)
+    response = _json({"detail": _("Authentication credentials were not provided.")}, status=401)
+    response["WWW-Authenticate"] = challenge()
+    return response
 
 
 @csrf_exempt  # a lookup changes nothing, so a forged cross-site POST gains nothing to read or write
@@ -136,12 +135,18 @@ def locate(request):
         if "lon" not in q or "lat" not in q:
             raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
         lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
-        (text,) = address_locate_json(points=[(lon, lat)], on=_date(q.get("date")))
+        (text,) = locate_json([(lon, lat)], on=_date(q.get("date")))
     except RuleViolation as exc:
         return _bad(exc)
     if text is None:
         return _json({"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
-                      % {"lon": q["lon"], "lat": q["lat"]}}, status=404)
+                      % {"lon": q["lon"], "lat": q["lat"]}, "gap": False, "chain": []}, status=404)
+    if '"gap":true' in text:
+        # A coverage gap: base grids cover the point, no micro-grid does (layers/grids/locate.py).
+        chain = json.loads(text)["chain"]
+        return _json({"detail": _("No micro-grid holds the point (%(lon)s, %(lat)s): it lies in a coverage gap of "
+                                  "%(grid)s") % {"lon": q["lon"], "lat": q["lat"], "grid": chain[0]["name"]},
+                      "gap": True, "chain": chain}, status=404)
     return HttpResponse(text, content_type="application/json")
 
 
@@ -167,7 +172,7 @@ def _locate_batch_inner(request):
     crs = normalise_crs(body.get("crs") or "wgs84")
     points = _points(body["points"], crs)
     on = _date(body.get("date"))
-    texts = address_locate_json(points=points, on=on)
+    texts = locate_json(points, on=on)
     out = '{"results":[' + ",".join(t if t is not None else "null" for t in texts) + "]}"
     return HttpResponse(out, content_type="application/json")
 

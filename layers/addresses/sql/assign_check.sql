@@ -23,10 +23,7 @@ WITH s AS (
         FROM addresses_address a
         -- The current micro-grids, narrow (no geometry), hashed: the table is probed, not hashed.
         LEFT JOIN (
-            SELECT g.id, g.updated_at{m_geometry} FROM grids_grid g
-            WHERE g.valid_to IS NULL AND g.kind = 'base'
-              AND NOT EXISTS (SELECT 1 FROM grids_grid c
-                              WHERE c.parent_id = g.id AND c.valid_to IS NULL AND c.kind = 'base')
+            SELECT g.id, g.updated_at{m_geometry} FROM grids_micro mg JOIN grids_grid g ON g.id = mg.id
         ) m ON m.id = a.grid_id
         WHERE {tid_range} AND {point_filter}
     ) x

@@ -4,8 +4,8 @@
 -- OFFSET 0 keeps the planner from flattening the lateral back into a point-driven join.
 -- mod(id, parts) = part splits the grids into disjoint halves, one per connection/core.
 --
--- Micro-grid: a current base grid with no current base child.
--- Edge rule (identical in address_locate): a point covered by several micro-grids (it lies on
+-- Micro-grid: the view grids_micro (a current base grid with no current base child).
+-- Edge rule (identical in layers/grids/locate.py): a point covered by several micro-grids (it lies on
 -- their shared edge) goes to the one of the deepest level, then the lowest code (byte order).
 -- Only points within 5 cm of this grid's edge can be covered by another grid, so only they
 -- pay for the check.
@@ -17,11 +17,9 @@
 -- differs, or that were never confirmed against this grid, go to the work table: they are the
 -- rows to write (everything else of a run is reading).
 INSERT INTO {work} (address_id, old_grid, new_grid, edge_m)
-WITH parents AS MATERIALIZED (
-    -- Grids with a current base child are not micro-grids. Collected once and probed by hash
-    -- (NOT IN a small set): a correlated NOT EXISTS ran as a scan of all grids per candidate.
-    SELECT DISTINCT c.parent_id FROM grids_grid c
-    WHERE c.valid_to IS NULL AND c.kind = 'base' AND c.parent_id IS NOT NULL
+WITH micro_ids AS MATERIALIZED (
+    -- The micro-grids, collected once and probed by hash below.
+    SELECT id FROM grids_micro
 ),
 micro AS MATERIALIZED (
     SELECT g.id, g.code COLLATE "C" AS code, g.level, g.geometry, g.updated_at, k.kx, k.ky,
@@ -32,8 +30,7 @@ micro AS MATERIALIZED (
     CROSS JOIN LATERAL (SELECT 6378137.0 / sqrt(1 - 0.00669437999014 * t.s * t.s) * t.c * pi() / 180 AS kx,
                                6378137.0 * (1 - 0.00669437999014)
                                  / power(1 - 0.00669437999014 * t.s * t.s, 1.5) * pi() / 180 AS ky) k
-    WHERE g.valid_to IS NULL AND g.kind = 'base' AND mod(g.id, %(parts)s) = %(part)s
-      AND g.id NOT IN (SELECT parent_id FROM parents)
+    WHERE g.id IN (SELECT id FROM micro_ids) AND mod(g.id, %(parts)s) = %(part)s
       AND {grid_filter}
 )
 SELECT q.id, q.grid_id, q.gid, q.edge_m
@@ -58,6 +55,6 @@ WHERE q.dirty
        OR q.assigned_at IS NULL OR q.assigned_at < q.updated_at)
   AND NOT (q.edge_m < 0.05 AND EXISTS (
     SELECT 1 FROM grids_grid o
-    WHERE ST_Covers(o.geometry, q.geometry) AND o.id <> q.gid AND o.valid_to IS NULL AND o.kind = 'base'
+    WHERE ST_Covers(o.geometry, q.geometry) AND o.id <> q.gid
       AND (o.level > q.level OR (o.level = q.level AND o.code COLLATE "C" < q.code))
-      AND o.id NOT IN (SELECT parent_id FROM parents)));
+      AND o.id IN (SELECT id FROM micro_ids)));

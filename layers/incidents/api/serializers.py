@@ -30,7 +30,7 @@ def photo_urls(p) -> dict:
 def incident_detail(i: Incident) -> dict:
     data = incident_summary(i)
     data.update({
-        "source_crs": i.source_crs, "near_boundary": i.near_boundary,
+        "source_crs": i.source_crs, "near_boundary": i.near_boundary, "in_gap": i.in_gap,
         "address": {"id": i.address_id, "full_text": i.address.full_text} if i.address_id else None,
         "special_grids": [{"id": g.pk, "code": g.code, "name": g.name, "kind": g.kind}
                           for g in i.special_grids.order_by("code")],

@@ -2,7 +2,9 @@
 -- now and the plan grid that would hold them: one pass of point-in-polygon against the draft
 -- geometries, in SQL because it scales with the number of addresses (GiST on the points).
 -- The old child is the parent's current child on the path of the address's micro-grid.
--- Edge rule as in grid_locate: a point on a shared edge goes to the lowest plan grid id.
+-- Edge rule of the in-plan locate (layers/grids/locate.py, locate_in_plan): the plan grids are of
+-- one level, so a point on a shared edge goes to the lowest code: the live code a plan grid
+-- continues (byte order), then new grids (no code yet) by plan grid id.
 -- %(plan)s plan id; %(parent)s parent grid id.
 WITH p AS (SELECT id, path, geometry FROM grids_grid WHERE id = %(parent)s)
 SELECT a.id, a.households, old.id, pg.id
@@ -15,7 +17,8 @@ LEFT JOIN LATERAL (
 ) old ON true
 LEFT JOIN LATERAL (
   SELECT g.id FROM plans_plangrid g
+  LEFT JOIN grids_grid s ON s.id = g.source_grid_id
   WHERE g.plan_id = %(plan)s AND g.kind = 'base' AND ST_Covers(g.geometry, a.geometry)
-  ORDER BY g.id LIMIT 1
+  ORDER BY s.code IS NULL, s.code COLLATE "C", g.id LIMIT 1
 ) pg ON true
 WHERE ST_Covers(p.geometry, a.geometry) OR ag.path LIKE p.path || '%%'

@@ -1,14 +1,21 @@
 import mimetypes
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers.staff.models import Assignment
-from layers.staff.selectors import scope_q, staff_photo_get, user_roles
+from layers.staff.models import ApiToken, Assignment
+from layers.staff.selectors import scope_q, staff_photo_get, token_get, token_list, user_roles
+from layers.staff.services import token_create, token_revoke
+
+from .serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer
 
 # Only raster images are served: a stored SVG or HTML file would run script on this origin.
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -73,3 +80,39 @@ class StaffPhotoView(APIView):
         response["Cache-Control"] = "public, max-age=300"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class TokenListView(APIView):
+    """Your personal API tokens (for QGIS, GDAL, scripts): list them, or create one. The token is
+    shown once, in the answer to its creation."""
+
+    @extend_schema(responses=TokenSerializer(many=True), summary="Your API tokens (never the tokens themselves)")
+    def get(self, request):
+        return Response(TokenSerializer(token_list(user=request.user), many=True).data)
+
+    @extend_schema(request=TokenCreateSerializer, responses={201: TokenCreatedSerializer},
+                   summary="Create a personal API token; the answer is the only time it is shown")
+    def post(self, request):
+        # A token cannot mint tokens: a leaked one must not outlive its revocation.
+        if isinstance(request.auth, ApiToken):
+            raise PermissionDenied(_("Create API tokens after logging in with your password."))
+        data = TokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, raw = token_create(user=request.user, name=data.validated_data["name"])
+        body = TokenSerializer(token).data | {"token": raw}
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class TokenDetailView(APIView):
+    """One of your tokens; DELETE revokes it at once."""
+
+    @extend_schema(responses=TokenSerializer, summary="One of your API tokens")
+    def get(self, request, pk):
+        return Response(TokenSerializer(token_get(user=request.user, pk=pk)).data)
+
+    @extend_schema(responses={204: None}, summary="Revoke one of your API tokens")
+    def delete(self, request, pk):
+        token_revoke(token=token_get(user=request.user, pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -43,7 +43,7 @@ def test_locate_bad_input_is_400_with_reason(client_in, params):
 
 
 def test_locate_needs_login(client):
-    assert client.get("/api/locate/", {"lon": IN_DEMO[0], "lat": IN_DEMO[1]}).status_code == 403
+    assert client.get("/api/locate/", {"lon": IN_DEMO[0], "lat": IN_DEMO[1]}).status_code == 401
 
 
 def test_batch_post_answers_in_order_with_null_for_gaps(client_in, demo_grids):

@@ -4,11 +4,11 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from layers.addresses.models import Address
-from layers.addresses.selectors import address_list_gaps, address_locate
+from layers.addresses.selectors import address_list_gaps
 from layers.addresses.services import address_create, addresses_assign_all
 from layers.core.crs import from_storage
 from layers.grids.models import Grid
-from layers.grids.selectors import grid_locate
+from layers.grids.locate import locate
 from layers.grids.services import grid_create, grid_update
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +40,7 @@ def test_point_on_shared_edge_goes_to_lowest_code_in_bulk_and_lookup(town):
     assert town["west"].code < town["east"].code
     assert a.grid_id == town["west"].pk
     assert a.near_boundary and a.edge_distance_m == 0
-    assert address_locate(lon=120.005, lat=30.005).grid["id"] == town["west"].pk
-    assert grid_locate(lon=120.005, lat=30.005).grid["id"] == town["west"].pk
+    assert locate(lon=120.005, lat=30.005).grid["id"] == town["west"].pk
     assert report.changed >= 1
 
 
@@ -126,38 +125,12 @@ def test_special_grids_containing_the_address_are_recorded(demo_grids):
     assert special in a.special_grids.all()
 
 
-def test_in_process_index_and_postgis_lookup_agree_on_every_point(demo_grids):
-    """The lookup (locator.py) and the SQL path apply the same rules, edges and gaps included."""
-    import json
-    import random
-
-    import shapely
-
-    from layers.addresses.selectors import address_locate_json, address_locate_json_sql
-
-    rng = random.Random(5)
-    street = demo_grids["310106013000"].geometry.extent
-    points = [(rng.uniform(street[0] - 0.002, street[2] + 0.002), rng.uniform(street[1] - 0.002, street[3] + 0.002))
-              for _ in range(1500)]
-    micro = [g for g in demo_grids.values() if g.level == 4]
-    for g in micro:  # every vertex of every micro-grid: exactly on edges, where the edge rule decides
-        points += [tuple(c) for c in shapely.get_coordinates(shapely.from_wkb(bytes(g.geometry.wkb)))]
-    fast, slow = address_locate_json(points=points), address_locate_json_sql(points=points)
-    assert sum(a is not None for a in fast) > 1000
-    for a, b in zip(fast, slow):
-        assert (a is None) == (b is None)
-        if a is not None:
-            a, b = json.loads(a), json.loads(b)
-            assert abs(a.pop("edge_distance_m") - float(b.pop("edge_distance_m"))) <= 0.011
-            assert a == b
-
-
 def test_lookup_index_follows_a_grid_change_in_the_same_transaction(town):
-    from layers.addresses.selectors import address_locate_json
+    from layers.grids.locate import locate_json
 
-    assert '"name":"西"' in address_locate_json(points=[(120.0045, 30.005)])[0]
+    assert '"name":"西"' in locate_json([(120.0045, 30.005)])[0]
     grid_update(grid=town["west"], geometry=box(120, 30, 120.004, 30.01))
-    assert address_locate_json(points=[(120.0045, 30.005)]) == [None]
+    assert '"grid":null' in locate_json([(120.0045, 30.005)])[0]  # now a gap of the street
     grid_update(grid=town["east"], name="新东")
     grid_update(grid=town["east"], geometry=box(120.004, 30, 120.01, 30.01))
-    assert '"name":"新东"' in address_locate_json(points=[(120.0045, 30.005)])[0]
+    assert '"name":"新东"' in locate_json([(120.0045, 30.005)])[0]

@@ -3,7 +3,8 @@ from django.contrib.gis.geos import GEOSGeometry, Polygon
 
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid, GridCode, GridVersion
-from layers.grids.selectors import grid_coverage_report, grid_locate
+from layers.grids.locate import locate
+from layers.grids.selectors import grid_coverage_report
 from layers.grids.services import (BatchRuleViolation, GridSpec, grid_create, grid_retire, grid_update,
                                    grids_create)
 
@@ -132,11 +133,11 @@ def test_demo_street_tiles_exactly(demo_grids):
 def test_locate_edge_point_goes_to_lowest_code(root):
     grid_create(parent=root, level=4, name="西", geometry=box(120, 30, 120.005, 30.01))
     grid_create(parent=root, level=4, name="东", geometry=box(120.005, 30, 120.01, 30.01))
-    on_edge = grid_locate(lon=120.005, lat=30.005)
+    on_edge = locate(lon=120.005, lat=30.005)
     assert on_edge.grid["code"] == "310999001000001" and on_edge.near_boundary
     assert len(on_edge.candidates) == 2
-    assert grid_locate(lon=120.0075, lat=30.005).grid["code"] == "310999001000002"
-    assert grid_locate(lon=120.02, lat=30.005) is None
+    assert locate(lon=120.0075, lat=30.005).grid["code"] == "310999001000002"
+    assert locate(lon=120.02, lat=30.005) is None
 
 
 def test_retiring_a_grid_fires_the_boundary_hooks(root):

@@ -60,11 +60,11 @@ def test_publish_conflict_is_409_and_bad_split_is_400(planner, demo_grids):
     assert r.status_code == 400
 
 
-def test_non_planner_and_out_of_scope_planner_get_404(demo_grids, make_user):
+def test_non_planner_gets_403_and_out_of_scope_planner_404(demo_grids, make_user):
     parent = demo_grids[AREA]
     member = APIClient()
     member.force_authenticate(make_user("网格员", role="grid_member", grid=parent))
-    assert member.post("/api/plans/", {"parent": parent.pk}, format="json").status_code == 404
+    assert member.post("/api/plans/", {"parent": parent.pk}, format="json").status_code == 403
     other = APIClient()
     other.force_authenticate(make_user("别处规划员", role="planner", grid=demo_grids["310106013002"]))
     assert other.post("/api/plans/", {"parent": parent.pk}, format="json").status_code == 404

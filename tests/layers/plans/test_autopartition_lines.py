@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from layers.addresses.models import Address
 from layers.grids.geometry import geodesic_area_m2
-from layers.grids.selectors import grid_locate
+from layers.grids.locate import locate
 from layers.plans.autopartition import plan_autopartition
 from layers.plans.services import plan_create, plan_validate
 
@@ -43,7 +43,7 @@ def fill(face, households, seed, per=10):
         x, y = rnd.uniform(minx, maxx), rnd.uniform(miny, maxy)
         if not inner.contains(shapely.Point(x, y)):
             continue
-        loc = grid_locate(lon=x, lat=y)
+        loc = locate(lon=x, lat=y)
         Address.objects.create(full_text=f"测试路{seed}-{made}号", households=per, geometry=Point(x, y, srid=4490),
                                grid_id=loc.grid["id"] if loc else None)
         made += per

@@ -8,7 +8,7 @@ from layers.addresses.models import Address
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import geodesic_area_m2
 from layers.grids.models import Grid, GridVersion
-from layers.grids.selectors import grid_locate
+from layers.grids.locate import locate
 from layers.plans.models import PlanGrid, PlanStatus
 from layers.plans.services import (PlanConflict, plan_create, plan_draw, plan_impact, plan_merge, plan_publish,
                                    plan_redo, plan_split, plan_undo, plan_update_grid, plan_validate)
@@ -30,7 +30,7 @@ def add_addresses(parent, n=60, seed=1):
         x, y = rnd.uniform(minx, maxx), rnd.uniform(miny, maxy)
         if not poly.contains(shapely.Point(x, y)):
             continue
-        loc = grid_locate(lon=x, lat=y)
+        loc = locate(lon=x, lat=y)
         made.append(Address.objects.create(full_text=f"测试路{len(made)}号", households=rnd.randint(1, 20),
                                            geometry=Point(x, y, srid=4490), grid_id=loc.grid["id"] if loc else None))
     return made
@@ -208,7 +208,7 @@ def test_boundary_edit_publishes_in_place_keeping_codes_with_new_versions(demo_g
     src = Grid.objects.get(pk=pg.source_grid_id)
     assert src.version == 2 and GridVersion.objects.filter(grid=src).count() == 2
     for a in Address.objects.filter(geometry__within=parent.geometry):
-        assert a.grid_id == grid_locate(lon=a.geometry.x, lat=a.geometry.y).grid["id"]
+        assert a.grid_id == locate(lon=a.geometry.x, lat=a.geometry.y).grid["id"]
 
 
 def test_impact_counts_subjects_and_open_incidents_that_move(demo_grids):

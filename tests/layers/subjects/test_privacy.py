@@ -73,10 +73,13 @@ def test_street_leader_sees_street_coverage_but_no_sensitive_value(world, client
     c = client_for(world["users"]["leader"])
     coverage = c.get("/api/coverage/?level=4").json()
     assert len(coverage) == len([g for g in world["grids"].values() if g.level == 4 and g.kind == "base"])
-    listed = c.get("/api/subjects/").json()
-    assert {r["id"] for r in listed} >= {world["s1"].pk, world["s2"].pk, world["s3"].pk}
-    body = c.get("/api/subjects/").content.decode() + c.get("/api/subjects/export/").content.decode("utf-8-sig")
-    assert PHONE not in body and ID_NUMBER not in body and "回族" not in body
+    # Aggregates only: no per-person rows, no export of people, no visit notes (access table).
+    for url in ("/api/subjects/", "/api/subjects/export/", f"/api/subjects/{world['s1'].pk}/", "/api/visits/",
+                "/api/visits/due/", "/subjects/"):
+        r = c.get(url)
+        assert r.status_code == 403, url
+        body = r.content.decode("utf-8-sig")
+        assert "测试甲" not in body and PHONE not in body and ID_NUMBER not in body and "回族" not in body
     for s in ("s1", "s2", "s3"):
         r = c.post(f"/api/subjects/{world[s].pk}/reveal/", {"fields": ["phone"]}, content_type="application/json")
         assert r.status_code == 403
@@ -120,7 +123,8 @@ def test_field_staff_add_subjects_in_their_grids_only(world, client_for):
     r = c.post("/api/subjects/", {**body, "address": world["addr"][G2].pk}, content_type="application/json")
     assert r.status_code == 400 and r.json()["rule"] == "address_out_of_scope"
     r = client_for(world["users"]["leader"]).post("/api/subjects/", body, content_type="application/json")
-    assert r.status_code == 400
+    assert r.status_code == 403
+    c = client_for(world["users"]["member"])  # client_for logs the one test client in again
     assert c.post("/api/subjects/", {**body, "category": "spy"}, content_type="application/json").status_code == 400
 
 

@@ -1,0 +1,17 @@
+"""The leaders' overview page: a ranked table of grids beside a map of the same rows."""
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from .api.views import FLAG_LABELS
+from .selectors import SORTABLE
+
+
+@login_required
+def overview_page(request):
+    levels = [(n, name) for n, name in sorted(settings.GEOGRID_LEVELS.items()) if n >= 2]
+    return render(request, "overview/overview.html", {
+        "levels": levels, "flags": FLAG_LABELS, "sortable": SORTABLE,
+        "this_month": timezone.localdate().strftime("%Y-%m"),
+    })
