@@ -27,6 +27,7 @@ test: db
 
 bench: setup
 	@$(PY) -m bench.run
+	@$(PY) -m bench.run --suite maps
 
 messages:
 	@$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=static

@@ -1,6 +1,9 @@
-"""Benchmarks of the spatial assignment and the locate API on a synthetic city.
+"""Benchmarks of geogrid, one harness: the spatial assignment and the locate API on a synthetic
+city (suite `locate`, the default), and the leaders' coverage map page on a synthetic district
+(suite `maps`, bench/maps.py).
 
     python -m bench.run [--size small|medium|full] [--skip-http]
+    python -m bench.run --suite maps [--size ...] [--grids N] [--repeat 3]
 
 Prints one JSON line per figure: {"name", "value", "unit", "reference", "ratio", ...}, the
 reference being measured in the same run on the same data (geopandas.sjoin for the bulk
@@ -296,7 +299,13 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=["small", "medium", "full"], default="full")
     parser.add_argument("--skip-http", action="store_true", help="only the assignment")
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP measurement")
+    parser.add_argument("--suite", choices=["locate", "maps"], default="locate")
+    parser.add_argument("--grids", type=int, default=None, help="maps: micro-grids (default by --size)")
+    parser.add_argument("--repeat", type=int, default=3, help="maps: page loads timed")
     args = parser.parse_args(argv)
+    if args.suite == "maps":
+        from .maps import DB_NAME
+        os.environ.setdefault("GEOGRID_BENCH_DB", DB_NAME)
     name = point_settings_at_bench_db()
     # One key for this process (which makes the session) and the server (which reads it).
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
@@ -313,6 +322,11 @@ def main(argv=None) -> int:
 
     ensure_database(name)
     call_command("migrate", verbosity=0, interactive=False)
+    if args.suite == "maps":
+        from .maps import SIZES, run
+
+        run(grids=args.grids or SIZES[args.size], repeat=args.repeat)
+        return 0
     t = time.perf_counter()
     city = build(args.size)
     load_city(city, settings.GEOGRID_SRID)

@@ -22,7 +22,7 @@ from folium.map import FitBounds
 from folium.plugins import HeatMap
 
 from .assets import offline, offline_map
-from .basemap import Basemap, shift_point, to_basemap_datum
+from layers.core.basemap import Basemap, shift_point, to_basemap_datum
 from .geojson import DataGeoJson, feature_collection_text
 from .legend import Legend, LegendSwitch
 
@@ -80,7 +80,7 @@ STATUS_COLOURS = {"reported": "#e41a1c", "reopened": "#a50f15", "accepted": "#ff
 HEAT_GRADIENT = {0.3: "#dadaeb", 0.6: "#9e9ac8", 0.8: "#756bb1", 1.0: "#3f007d"}
 
 
-def _hotspot_label(cls: str) -> str:
+def hotspot_label(cls: str) -> str:
     if cls.startswith("hot"):
         return _("Hot spot, %(level)s%% confidence") % {"level": cls[3:]}
     if cls.startswith("cold"):
@@ -119,7 +119,7 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _thousands(v) -> str | None:
+def thousands(v) -> str | None:
     """12345.6 -> "12,346"; missing stays missing (the tooltip shows a dash)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
@@ -262,13 +262,13 @@ def build_hotspot_map(gdf: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | No
               ("p", _("p-value")), ("class_label", _("Spot class"))]
     part = gdf.copy()
     part["class"] = part["class"].fillna("none") if "class" in part else "none"
-    part["class_label"] = part["class"].map(_hotspot_label)
+    part["class_label"] = part["class"].map(hotspot_label)
     part["_colour"] = part["class"].map(HOTSPOT_COLOURS)
     part["_c"] = part.pop("_colour")
     DataGeoJson(feature_collection_text(part, ["id", "class", "_c", *[k for k, _l in fields]]),
                 name=_("Gi* hot and cold spots"), fields=fields,
                 base_style={"color": "#666", "weight": 1, "fillOpacity": 0.55}).add_to(m)
-    items = [(HOTSPOT_COLOURS[c], _hotspot_label(c)) for c in HOTSPOT_CLASSES]
+    items = [(HOTSPOT_COLOURS[c], hotspot_label(c)) for c in HOTSPOT_CLASSES]
     if incidents is not None and not incidents.empty:
         items.append((HEAT_GRADIENT[0.8], _("heatmap: incident density")))
     m.add_child(Legend(title or _("Getis-Ord Gi* hot spots"), items))
@@ -308,7 +308,7 @@ def build_special_map(gdf: gpd.GeoDataFrame, *, base: gpd.GeoDataFrame | None = 
     for kind in kinds:
         part = gdf[gdf["kind"] == kind].copy()
         if "area_m2" in part:
-            part["area_text"] = part["area_m2"].map(_thousands)
+            part["area_text"] = part["area_m2"].map(thousands)
         colour = SPECIAL_COLOURS.get(kind, SPECIAL_COLOURS["other"])
         part["kind_label"] = _kind_label(kind)
         label = _kind_label(kind)

@@ -1,5 +1,6 @@
-"""Map pages. Thin: parse the query, fetch with maps.selectors, build with maps.builders,
-render; `?format=png|pdf` hands the same page to headless Chromium (maps.export)."""
+"""Map pages. Thin: parse the query, fetch with the layers' selectors (scoped to the acting
+user), build with maps.builders, render; `?format=png|pdf` hands the same page to headless
+Chromium (maps.export). maps/ itself reads nothing from the database."""
 
 from __future__ import annotations
 
@@ -7,22 +8,28 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.core.basemap import basemap_from_settings
 from layers.core.errors import RuleViolation
+from layers.grids.frames import DEFAULT_TOLERANCE, grid_frame
 from layers.grids.models import Grid, GridKind
+from layers.grids.selectors import grid_list
+from layers.incidents.models import IncidentClass
+from layers.incidents.selectors import incident_frame, incident_period, incident_received_by_grid, since_days
 from layers.staff.access import route_access
-from layers.staff.models import Assignment, Role
+from layers.staff.selectors import own_grid_list, scoped_base_levels, scoped_grid_list
+from layers.subjects.selectors import coverage_frame, special_grid_frame
 
-from . import builders, selectors
+from . import builders
 from .assets import page_parts
-from .basemap import basemap_from_settings
 from .export import render_page
+from .hotspots import grid_set_key, hotspots as gi_star
 
 DAYS_CHOICES = (7, 30, 90, 365)
 # The time slider moves the end of the window back in whole weeks, up to two years.
@@ -32,10 +39,6 @@ GI_MIN_GRIDS = 9
 
 
 def _incident_classes() -> list[tuple[str, str]]:
-    try:
-        from layers.incidents.models import IncidentClass
-    except ImportError:
-        return []
     return [(str(v), str(label)) for v, label in IncidentClass.choices]
 
 
@@ -44,7 +47,7 @@ def _export_or_none(request, name: str):
     if not fmt or fmt == "html":
         return None
     if fmt not in ("png", "pdf"):
-        return HttpResponseBadRequest(_("format must be html, png or pdf"))
+        raise RuleViolation("bad_parameter", _("format must be html, png or pdf"))
     data = render_page(request, fmt)
     resp = HttpResponse(data, content_type="image/png" if fmt == "png" else "application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
@@ -77,19 +80,18 @@ def coverage(request):
     metrics = builders.coverage_metrics()
     metric = request.GET.get("metric") or "households_band"
     if metric not in metrics:
-        return HttpResponseBadRequest(_("unknown metric %(m)s; use one of %(all)s")
-                                      % {"m": metric, "all": ", ".join(metrics)})
-    levels = [lv for lv in selectors.scope_levels(user=request.user) if lv in (3, 4)] \
-        or selectors.scope_levels(user=request.user)[:2]
-    try:
-        level = _parse_int(request.GET.get("level"), "level", levels[-1] if levels else 4)
-    except RuleViolation as e:
-        return HttpResponseBadRequest(e.messages[0])
+        raise RuleViolation("bad_parameter", _("unknown metric %(m)s; use one of %(all)s")
+                            % {"m": metric, "all": ", ".join(metrics)})
+    in_scope = scoped_base_levels(user=request.user)
+    levels = [lv for lv in in_scope if lv in (3, 4)] or in_scope[:2]
+    level = _parse_int(request.GET.get("level"), "level", levels[-1] if levels else 4)
     if levels and level not in levels:
-        return HttpResponseBadRequest(_("level must be one of %(levels)s") % {"levels": levels})
-    gdf = selectors.coverage_frame(user=request.user, levels=levels)
+        raise RuleViolation("bad_parameter", _("level must be one of %(levels)s") % {"levels": levels})
+    gdf = coverage_frame(user=request.user, levels=levels)
     level_names = {k: str(v) for k, v in settings.GEOGRID_LEVELS.items()}
-    outline = selectors.outline_frame(user=request.user, level=min(levels)) if levels else None
+    # The base grids one level above the lowest shown, drawn as boundaries on top.
+    outline = (grid_frame(scoped_grid_list(user=request.user, kind=GridKind.BASE, level=min(levels) - 1),
+                          tolerance=DEFAULT_TOLERANCE) if levels else None)
     m = builders.build_coverage_map(gdf, metric=metric, level=level, level_names=level_names,
                                     bands=settings.GEOGRID_HOUSEHOLD_BAND, outline=outline,
                                     basemap=basemap_from_settings())
@@ -127,6 +129,19 @@ def _until(request) -> dt.date | None:
     return day
 
 
+def _hotspots(user, *, days: int, incident_class: str | None, until: dt.date | None):
+    """Gi* per micro-grid in the user's scope over the `days` days up to now, or up to and
+    including the day `until`: (grid frame, rows). Unsimplified geometry: simplifying each
+    polygon on its own can break shared vertices and so the queen adjacency."""
+    gdf = grid_frame(scoped_grid_list(user=user, micro_only=True))
+    if gdf.empty:
+        return gdf, []
+    since, end = incident_period(days=days, until=until)
+    counts = incident_received_by_grid(user=user, grid_ids=[int(i) for i in gdf["id"]], since=since, until=end,
+                                       incident_class=incident_class)
+    return gdf, gi_star(gdf, counts, key=grid_set_key(gdf["id"], gdf["version"]))
+
+
 @login_required
 @route_access
 def hotspots(request):
@@ -134,21 +149,18 @@ def hotspots(request):
     export = _export_or_none(request, "hotspots")
     if export is not None:
         return export
-    try:
-        days, incident_class = _days_and_class(request)
-        until = _until(request)
-    except RuleViolation as e:
-        return HttpResponseBadRequest(e.messages[0])
-    gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class, until=until)
+    days, incident_class = _days_and_class(request)
+    until = _until(request)
+    gdf, rows = _hotspots(request.user, days=days, incident_class=incident_class, until=until)
     by_id = {r["grid_id"]: r for r in rows}
     for col in ("count", "gi_z", "p", "class"):
         gdf[col] = [by_id.get(int(i), {}).get(col) for i in gdf["id"]] if not gdf.empty else []
-    since, end = selectors.period(days=days, until=until)
-    incidents = selectors.incident_frame(user=request.user, since=since, until=end, incident_class=incident_class)
+    since, end = incident_period(days=days, until=until)
+    incidents = incident_frame(user=request.user, since=since, until=end, incident_class=incident_class)
     m = builders.build_hotspot_map(gdf, incidents=incidents, basemap=basemap_from_settings())
     names = dict(zip(gdf["id"], zip(gdf["code"], gdf["name"]))) if not gdf.empty else {}
     table = sorted(({**r, "code": names.get(r["grid_id"], ("", ""))[0], "name": names.get(r["grid_id"], ("", ""))[1],
-                     "label": builders._hotspot_label(r["class"])} for r in rows),
+                     "label": builders.hotspot_label(r["class"])} for r in rows),
                    key=lambda r: (builders.HOTSPOT_CLASSES.index(r["class"]), -(r["gi_z"] or 0)))
     table = [r for r in table if r["class"] != "none"]
     today = timezone.localdate()
@@ -169,14 +181,14 @@ def special(request):
     export = _export_or_none(request, "special")
     if export is not None:
         return export
-    gdf = selectors.special_frame(user=request.user)
-    base = selectors.micro_grid_frame(user=request.user)
+    gdf = special_grid_frame(user=request.user)
+    base = grid_frame(scoped_grid_list(user=request.user, micro_only=True), tolerance=DEFAULT_TOLERANCE)
     m = builders.build_special_map(gdf, base=base, basemap=basemap_from_settings())
     rows = gdf.drop(columns="geometry").to_dict("records") if not gdf.empty else []
     labels = dict(GridKind.choices)
     for r in rows:
         r["kind_label"] = labels.get(r["kind"], r["kind"])
-        r["area_text"] = builders._thousands(r.get("area_m2"))
+        r["area_text"] = builders.thousands(r.get("area_m2"))
         for col in ("addresses", "households", "subjects", "incidents", "open_incidents"):
             v = r.get(col)
             r[col] = None if v is None or v != v else int(v)  # NaN from the frame -> missing
@@ -185,18 +197,16 @@ def special(request):
 
 def _own_grid(request) -> Grid:
     """The grid the user heads (or serves): ?grid=<id> chooses among several."""
-    qs = (Assignment.objects.filter(user=request.user, active=True, grid__isnull=False, grid__valid_to__isnull=True)
-          .select_related("grid").order_by("grid__level", "grid__code"))
-    preferred = [a for a in qs if a.role in (Role.GRID_HEAD, Role.GRID_MEMBER, Role.STATION_CHIEF)] or list(qs)
+    grids = own_grid_list(user=request.user)
     wanted = request.GET.get("grid")
     if wanted:
-        for a in preferred:
-            if str(a.grid_id) == wanted:
-                return a.grid
+        for g in grids:
+            if str(g.pk) == wanted:
+                return g
         raise Http404
-    if not preferred:
+    if not grids:
         raise Http404(_("You are not assigned to a grid"))
-    return preferred[0].grid
+    return grids[0]
 
 
 @login_required
@@ -207,18 +217,14 @@ def grid_head(request):
     if export is not None:
         return export
     grid = _own_grid(request)
-    own = selectors.grid_frame(Grid.objects.filter(pk=grid.pk))
+    own = grid_frame(ids=[grid.pk])
     # Base children only: special grids hang under a street too, but they overlay, not tile.
-    children = selectors.grid_frame(Grid.objects.filter(parent=grid, kind=GridKind.BASE, valid_to__isnull=True),
-                                    tolerance=selectors.DEFAULT_TOLERANCE)
-    try:
-        days = _parse_int(request.GET.get("days"), "days", 30)
-    except RuleViolation as e:
-        return HttpResponseBadRequest(e.messages[0])
+    children = grid_frame(grid_list(parent=grid.pk, kind=GridKind.BASE), tolerance=DEFAULT_TOLERANCE)
+    days = _parse_int(request.GET.get("days"), "days", 30)
     if not 1 <= days <= 3660:
-        return HttpResponseBadRequest(_("days must be between 1 and 3660"))
+        raise RuleViolation("bad_parameter", _("days must be between 1 and 3660"))
     # Every case still open, whatever its age, plus those reported in the last `days` days.
-    incidents = selectors.incident_frame(user=request.user, grid=grid.pk, open_or_since=selectors.since_days(days))
+    incidents = incident_frame(user=request.user, grid=grid.pk, open_or_since=since_days(days))
     labels = dict(zip(incidents["status"], incidents["status_label"])) if not incidents.empty else {}
     m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap_from_settings(),
                                      status_labels=labels)
@@ -234,5 +240,5 @@ class HotspotsAPI(APIView):
     def get(self, request):
         days, incident_class = _days_and_class(request)
         until = _until(request)
-        _gdf, rows = selectors.hotspot_list(user=request.user, days=days, incident_class=incident_class, until=until)
+        _gdf, rows = _hotspots(request.user, days=days, incident_class=incident_class, until=until)
         return Response(rows)

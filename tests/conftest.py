@@ -4,9 +4,6 @@ The demo grids are loaded once per session into the test database; tests that us
 `transactional_db`/`live_server` flush it, so they are moved to the end of the run and the
 `demo_grids` fixture reloads what is missing (loading is idempotent)."""
 import pytest
-from django.contrib.auth import get_user_model
-
-STREET_CODE = "310106013000"
 
 
 @pytest.fixture(scope="session")
@@ -38,14 +35,21 @@ def demo_grids(db):
 @pytest.fixture
 def make_user(db):
     """make_user(username, role=None, grid=None) -> a user with that role on that grid."""
-    from layers.staff.models import Assignment
+    from tests.factories import AssignmentFactory, UserFactory
 
     def make(username, role=None, grid=None, **extra):
-        user = get_user_model().objects.create_user(username=username, password="pw-" + username, **extra)
+        user = UserFactory(username=username, **extra)
         if role:
-            Assignment.objects.create(user=user, role=role, grid=grid)
+            AssignmentFactory(user=user, role=role, grid=grid)
         return user
     return make
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files go to a folder of this test (MEDIA_ROOT), never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 class OfflineChromium:

@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
-    "django_filters",
     "layers.core",
     "layers.grids",
     "layers.staff",
@@ -49,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "layers.core.middleware.RuleViolationMiddleware",
 ]
 
 ROOT_URLCONF = "geogrid.urls"

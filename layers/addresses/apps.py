@@ -14,4 +14,4 @@ class AddressesConfig(AppConfig):
 
         # Grid services call it inside their transaction with the changed area (old ∪ new
         # boundary): only the addresses there are re-placed, not the whole city.
-        on_boundaries_changed(addresses_reassign_for_grids)
+        on_boundaries_changed(addresses_reassign_for_grids, stage="addresses")

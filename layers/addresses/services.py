@@ -25,11 +25,13 @@ from django.utils.translation import gettext as _
 
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import RuleViolation
+from layers.core.sqlfiles import sql_loader
 from layers.grids.models import Grid
 
 from .models import Address, AddressKind
 from .normalise import normalise_address
-from .sqlfiles import sql
+
+sql = sql_loader("addresses")
 
 
 @dataclass

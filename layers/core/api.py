@@ -9,9 +9,10 @@ from .errors import RuleViolation
 
 
 def exception_handler(exc, context):
-    """Domain rule violations and Django validation errors become 400s with the reason."""
+    """Domain rule violations (their own status, 400 unless a rule says otherwise) and Django
+    validation errors become answers with the reason; the page side is middleware.py."""
     if isinstance(exc, RuleViolation):
-        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": "; ".join(exc.messages)}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

@@ -1,4 +1,4 @@
-from .views import PAGES
+from .pages import PAGES
 
 # The pages a person works in (APIs and the admin stay on the home page only).
 NAV = [(url, label) for url, label in PAGES if not url.startswith(("/api/", "/admin/"))]

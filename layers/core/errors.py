@@ -4,7 +4,12 @@ from django.core.exceptions import ValidationError
 
 
 class RuleViolation(ValidationError):
-    """A domain rule refused a change. `rule` is a stable code; `grids` names those involved."""
+    """A domain rule refused a change. `rule` is a stable code; `grids` names those involved.
+
+    The one error channel (layers/core/middleware.py for pages and plain views, api.py for DRF)
+    answers it with `status`: JSON `as_dict()` for the API, geogrid's error page for pages."""
+
+    status = 400
 
     def __init__(self, rule: str, message: str, *, grids: list | tuple = (), extra: dict | None = None):
         self.rule = rule

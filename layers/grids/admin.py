@@ -2,7 +2,6 @@
 through the grid services, so the admin obeys the same rules as every other path."""
 from django import forms
 from django.contrib import admin
-from django.contrib.gis.forms.widgets import BaseGeometryWidget
 from django.utils.translation import gettext_lazy as _
 
 from layers.core.errors import RuleViolation
@@ -10,19 +9,14 @@ from layers.core.errors import RuleViolation
 from .geometry import to_multipolygon
 from .models import Grid, GridVersion, Station
 from .services import grid_create, grid_problems, grid_update
-
-try:  # vendored OpenLayers widget (maps layer); a WKT text box otherwise, never a CDN
-    from maps.widgets import OfflineMapWidget as MapWidget
-except ImportError:  # pragma: no cover - only before the maps layer exists
-    class MapWidget(BaseGeometryWidget):
-        template_name = "gis/openlayers.html"
+from .widgets import OfflineOpenLayersWidget
 
 
 class GridAdminForm(forms.ModelForm):
     class Meta:
         model = Grid
         fields = ["parent", "level", "kind", "use", "name", "code", "station", "geometry", "valid_from"]
-        widgets = {"geometry": MapWidget}
+        widgets = {"geometry": OfflineOpenLayersWidget}  # vendored OpenLayers, never a CDN
 
     def clean(self):
         data = super().clean()

@@ -95,11 +95,110 @@ def order_west_east_north_south(geoms: list) -> list[int]:
     return [i for r in rows for i in sorted(r, key=lambda i: cents[i][0])]
 
 
-_GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid; WGS84's differs by 0.1 mm in b
+# --- the geometry toolkit: one ellipsoid, one overlap rule, one gap rule -----------------------
+# Used by the grid services and reports and by the plans. Rules:
+# - areas and lengths are geodesic on CGCS2000's ellipsoid (GRS80; WGS84's differs by 0.1 mm in b);
+# - overlap: the interiors of two grids share an area (touching is fine) that is significant;
+# - gap: a part of the parent that no base child covers, if significant;
+# - significant: more than the tolerance (m²) and on average at least NOISE_WIDTH_M wide: a
+#   thinner sliver is float noise from noding two edges that are the same line (300 m long and
+#   0.07 mm wide: 0.02 m²), not a planner's mistake.
+
+GEOD = Geod(ellps="GRS80")
+NOISE_WIDTH_M = 0.01
+
+
+def shp(geom) -> shapely.Geometry:
+    """A shapely geometry of a GEOS one (shapely passes through)."""
+    if isinstance(geom, shapely.Geometry):
+        return geom
+    return shapely.from_wkb(bytes(geom.wkb))
+
+
+def geos(shape) -> MultiPolygon:
+    """A MultiPolygon in the storage SRID of a polygonal shapely geometry."""
+    # memoryview: GEOSGeometry takes plain bytes for text (WKT/HEX) and fails on WKB.
+    geom = GEOSGeometry(memoryview(shapely.to_wkb(shape)), srid=SRID)
+    if geom.geom_type == "Polygon":
+        geom = MultiPolygon(geom, srid=SRID)
+    return geom
+
+
+def polygonal(shape) -> shapely.Geometry:
+    """Only the polygons of a shape (intersections and differences can leave lines and points)."""
+    if shape.is_empty or shape.geom_type in ("Polygon", "MultiPolygon"):
+        return shape
+    polys = [g for g in shapely.get_parts(shape) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def metres_to_degrees(metres: float, lat: float) -> float:
+    """Degrees that are at least `metres` in both directions at latitude `lat` (longitude degrees
+    shrink with latitude, so the longitude scale is taken)."""
+    return metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.1))
 
 
 def geodesic_area_m2(geom) -> float:
     """Area in m² on the ellipsoid of a lon/lat shapely or GEOS geometry, without the database."""
-    if isinstance(geom, GEOSGeometry):
-        geom = shapely.from_wkb(bytes(geom.wkb))
-    return abs(_GEOD.geometry_area_perimeter(geom)[0])
+    return abs(GEOD.geometry_area_perimeter(shp(geom))[0])
+
+
+def geodesic_area_perimeter(geom) -> tuple[float, float]:
+    """(area m², perimeter m) on the ellipsoid."""
+    area, perimeter = GEOD.geometry_area_perimeter(shp(geom))
+    return abs(area), perimeter
+
+
+def geodesic_length_m(geom) -> float:
+    return GEOD.geometry_length(shp(geom))
+
+
+def significant(shape, tol_m2: float) -> bool:
+    """More than `tol_m2` and not a sliver of noding noise (see the rules above)."""
+    if shape.is_empty:
+        return False
+    area, perimeter = geodesic_area_perimeter(shape)
+    return area > tol_m2 and (perimeter <= 0 or 2 * area / perimeter >= NOISE_WIDTH_M)
+
+
+def overlaps(shapes: list, tol_m2: float, *, others: list | None = None) -> list[tuple[int, int, shapely.Geometry, float]]:
+    """Pairs that overlap under the rule: (i, j, shared area, its m²). Without `others`, pairs
+    within `shapes` (i < j); with it, i in `shapes` against j in `others`."""
+    shapes = [shp(s) for s in shapes]
+    against = shapes if others is None else [shp(s) for s in others]
+    if not shapes or not against:
+        return []
+    tree = shapely.STRtree(against)
+    out = []
+    for i, j in zip(*tree.query(shapes, predicate="intersects")):
+        i, j = int(i), int(j)
+        if others is None and i >= j:
+            continue
+        if not shapes[i].relate_pattern(against[j], "2********"):
+            continue
+        shared = polygonal(shapes[i].intersection(against[j]))
+        if significant(shared, tol_m2):
+            out.append((i, j, shared, geodesic_area_m2(shared)))
+    return sorted(out, key=lambda t: (t[0], t[1]))
+
+
+def outside(shape, parent, tol_m2: float) -> tuple[shapely.Geometry, float] | None:
+    """The part of `shape` outside `parent` and its m², if significant; None otherwise."""
+    out = polygonal(shp(shape).difference(shp(parent)))
+    return (out, geodesic_area_m2(out)) if significant(out, tol_m2) else None
+
+
+def gaps(parent, shapes: list, tol_m2: float) -> list[tuple[shapely.Geometry, float]]:
+    """The significant parts of `parent` that none of `shapes` covers, with their m², largest first."""
+    covered = shapely.union_all([shp(s) for s in shapes]) if shapes else shapely.Polygon()
+    left = polygonal(shp(parent).difference(covered))
+    out = [(g, geodesic_area_m2(g)) for g in shapely.get_parts(left) if significant(g, tol_m2)]
+    return sorted(out, key=lambda t: -t[1])
+
+
+def shares_edge(a, b, tol: float) -> bool:
+    """`a` and `b` share an edge (a line, not just a point), allowing float noise of `tol` degrees."""
+    a, b = shp(a), shp(b)
+    if a.distance(b) > tol:
+        return False
+    return a.boundary.intersection(b.buffer(tol)).length > 10 * tol

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from layers.core.errors import RuleViolation
 
+from .frames import grid_frame
 from .models import Grid
 
 NAME_FIELDS = ("name", "NAME", "Name", "名称", "网格名称", "grid_name", "MC")
@@ -95,25 +96,13 @@ def read_grid_file(path: str | Path, *, encoding: str | None = None, name_field:
     return ReadResult(frame=frame, encoding=encoding, name_field=name_field, code_field=code_field, notes=notes)
 
 
-def grids_frame(qs: QuerySet[Grid]) -> gpd.GeoDataFrame:
-    """The grids of `qs` as a GeoDataFrame in the storage SRID (for export and maps)."""
-    rows = list(qs.select_related("parent", "station").values(
-        "id", "code", "name", "level", "kind", "use", "parent__code", "station__name", "valid_from", "valid_to",
-        "geometry"))
-    frame = gpd.GeoDataFrame(
-        [{**{k: v for k, v in r.items() if k != "geometry"}, "parent": r["parent__code"],
-          "station": r["station__name"], "valid_from": str(r["valid_from"]),
-          "valid_to": str(r["valid_to"]) if r["valid_to"] else None} for r in rows],
-        geometry=gpd.GeoSeries.from_wkb([bytes(r["geometry"].wkb) for r in rows]) if rows else gpd.GeoSeries([]),
-        crs=settings.GEOGRID_SRID)
-    return frame.drop(columns=["parent__code", "station__name"], errors="ignore")
-
-
 def grids_export_bytes(qs: QuerySet[Grid], *, fmt: str) -> tuple[bytes, str, str]:
     """Export to GeoJSON, GeoPackage or zipped Shapefile (UTF-8 with a .cpg); returns
     (content, content type, file extension)."""
     driver, content_type, ext = EXPORT_FORMATS[fmt]
-    frame = grids_frame(qs)
+    frame = grid_frame(qs, details=True)
+    # Files name the parent by its code; the version counter is internal.
+    frame = frame.drop(columns=["parent", "version"]).rename(columns={"parent_code": "parent"})
     with tempfile.TemporaryDirectory() as tmp:
         if fmt == "shp":
             target = Path(tmp) / "grids.shp"

@@ -2,14 +2,22 @@
 import datetime as dt
 import json
 
+import numpy as np
+import shapely
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from layers.core.sqlfiles import sql_loader
+
+from .geometry import gaps as coverage_gaps
+from .geometry import geodesic_area_m2, shp
+from .geometry import overlaps as coverage_overlaps
 from .models import Grid, GridKind
-from .sqlfiles import sql
+
+sql = sql_loader("grids")
 
 
 def grid_list(*, kind: str | None = None, level: int | None = None, parent: int | None = None,
@@ -66,20 +74,23 @@ def grids_geojson(qs: QuerySet[Grid], *, tolerance: float = 0.0, with_area: bool
         return cur.fetchone()[0]
 
 
+def _geojson(shape) -> dict:
+    return json.loads(shapely.to_geojson(shapely.transform(shape, lambda xy: np.round(xy, 7))))
+
+
 def grid_coverage_report(*, parent: Grid) -> dict:
     """Gaps (parent area no current base child covers) and overlaps between base children,
-    as GeoJSON polygons with areas in m²."""
+    as GeoJSON polygons with areas in m², by the rules of the geometry toolkit (geometry.py)."""
     tol = settings.GEOGRID_OVERLAP_TOLERANCE_M2
-    with connection.cursor() as cur:
-        cur.execute(sql("coverage_gaps"), {"parent": parent.pk, "tol": tol})
-        gaps = [{"geometry": json.loads(g), "area_m2": round(a, 2)} for g, a in cur.fetchall()]
-        cur.execute(sql("coverage_overlaps"), {"parent": parent.pk, "tol": tol})
-        overlaps = [{"grids": [{"id": a, "code": ac}, {"id": b, "code": bc}],
-                     "geometry": json.loads(g), "area_m2": round(area, 2)}
-                    for a, ac, b, bc, g, area in cur.fetchall()]
-        cur.execute("SELECT ST_Area(geometry::geography) FROM grids_grid WHERE id = %s", [parent.pk])
-        parent_area = cur.fetchone()[0]
-    children = Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True).count()
+    children = list(Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True)
+                    .order_by("code").only("pk", "code", "geometry"))
+    shapes = [shp(c.geometry) for c in children]
+    gaps = [{"geometry": _geojson(g), "area_m2": round(a, 2)} for g, a in coverage_gaps(parent.geometry, shapes, tol)]
+    overlaps = [{"grids": [{"id": children[i].pk, "code": children[i].code}, {"id": children[j].pk, "code": children[j].code}],
+                 "geometry": _geojson(g), "area_m2": round(area, 2)}
+                for i, j, g, area in sorted(coverage_overlaps(shapes, tol), key=lambda t: -t[3])]
+    parent_area = geodesic_area_m2(parent.geometry)
+    children = len(children)
     return {
         "parent": {"id": parent.pk, "code": parent.code, "name": parent.name},
         "parent_area_m2": round(parent_area, 2),

@@ -4,17 +4,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.contrib.gis.geos import MultiPolygon
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers.core.errors import RuleViolation
+from layers.core.sqlfiles import sql_loader
 
 from . import hooks
-from .geometry import geodesic_area_m2, order_west_east_north_south, to_multipolygon
+from .geometry import order_west_east_north_south, outside, overlaps, to_multipolygon
 from .models import Grid, GridCode, GridKind, GridPiece, GridVersion, Station
-from .sqlfiles import sql
+
+sql = sql_loader("grids")
 
 DIVISION_CODE_LEVELS = {1, 2, 3}  # district, street, community carry 12-digit division codes
 
@@ -43,35 +45,32 @@ class GridSpec:
     use: str = ""
 
 
-def _ewkb(geom: GEOSGeometry) -> bytes:
-    return bytes(geom.ewkb)
-
-
 def grid_problems(*, parent: Grid | None, kind: str, geometry: MultiPolygon,
                   exclude_ids: list[int] = (), label: str = "") -> list[RuleViolation]:
     """Rules that need the database: inside the parent; no overlap with base siblings."""
     problems = []
     if parent is None:
         return problems
-    with connection.cursor() as cur:
-        cur.execute(sql("outside_parent"), {"geom": _ewkb(geometry), "parent": parent.pk})
-        outside = cur.fetchone()[0] or 0.0
-        if outside > settings.GEOGRID_PARENT_TOLERANCE_M2:
+    out = outside(geometry, parent.geometry, settings.GEOGRID_PARENT_TOLERANCE_M2)
+    if out is not None:
+        area = out[1]
+        problems.append(RuleViolation(
+            "outside_parent",
+            _("%(label)s lies outside its parent %(parent)s by %(area).1f m²")
+            % {"label": label or _("the grid"), "parent": parent, "area": area},
+            grids=[label, parent.code], extra={"area_m2": round(area, 2)}))
+    if kind == GridKind.BASE:
+        siblings = list(Grid.objects.filter(parent=parent, kind=GridKind.BASE, valid_to__isnull=True,
+                                            geometry__bboverlaps=geometry)
+                        .exclude(pk__in=list(exclude_ids)).order_by("code").only("pk", "code", "name", "geometry"))
+        found = overlaps([geometry], settings.GEOGRID_OVERLAP_TOLERANCE_M2, others=[g.geometry for g in siblings])
+        for _i, j, _shared, area in sorted(found, key=lambda t: siblings[t[1]].code):
+            code, name = siblings[j].code, siblings[j].name
             problems.append(RuleViolation(
-                "outside_parent",
-                _("%(label)s lies outside its parent %(parent)s by %(area).1f m²")
-                % {"label": label or _("the grid"), "parent": parent, "area": outside},
-                grids=[label, parent.code], extra={"area_m2": round(outside, 2)}))
-        if kind == GridKind.BASE:
-            cur.execute(sql("overlapping_siblings"), {
-                "geom": _ewkb(geometry), "parent": parent.pk, "exclude": list(exclude_ids),
-                "tol": settings.GEOGRID_OVERLAP_TOLERANCE_M2})
-            for _id, code, name, area in cur.fetchall():
-                problems.append(RuleViolation(
-                    "overlaps_sibling",
-                    _("%(label)s overlaps base grid %(code)s %(name)s by %(area).1f m²")
-                    % {"label": label or _("the grid"), "code": code, "name": name, "area": area},
-                    grids=[label, code], extra={"area_m2": round(area, 2)}))
+                "overlaps_sibling",
+                _("%(label)s overlaps base grid %(code)s %(name)s by %(area).1f m²")
+                % {"label": label or _("the grid"), "code": code, "name": name, "area": area},
+                grids=[label, code], extra={"area_m2": round(area, 2)}))
     return problems
 
 
@@ -187,21 +186,10 @@ def grids_create(*, parent: Grid | None, level: int, kind: str = GridKind.BASE, 
 
 
 def _overlaps_within(specs, geoms) -> list[tuple[int, str, RuleViolation]]:
-    """Base features of one batch must not overlap each other either."""
-    from shapely import STRtree, from_wkb
-
+    """Base features of one batch must not overlap each other either (the toolkit's rule)."""
     idx = [i for i, g in enumerate(geoms) if g is not None]
-    if len(idx) < 2:
-        return []
-    shapes = [from_wkb(bytes(geoms[i].wkb)) for i in idx]
-    tree = STRtree(shapes)
     problems = []
-    for a, b in zip(*tree.query(shapes, predicate="intersects")):
-        if a >= b or not shapes[a].relate_pattern(shapes[b], "2********"):
-            continue
-        area = geodesic_area_m2(shapes[a].intersection(shapes[b]))
-        if area <= settings.GEOGRID_OVERLAP_TOLERANCE_M2:
-            continue
+    for a, b, _shared, area in overlaps([geoms[i] for i in idx], settings.GEOGRID_OVERLAP_TOLERANCE_M2):
         ia, ib = idx[a], idx[b]
         problems.append((ib, specs[ib].name, RuleViolation(
             "overlaps_sibling", _("%(a)s overlaps %(b)s by %(area).1f m²")

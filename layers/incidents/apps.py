@@ -12,4 +12,4 @@ class IncidentsConfig(AppConfig):
 
         from .services import incident_reroute_open
 
-        on_boundaries_changed(incident_reroute_open)
+        on_boundaries_changed(incident_reroute_open, stage="incidents")

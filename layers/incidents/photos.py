@@ -1,13 +1,12 @@
-"""Photos at intake: checked and re-encoded, so nothing but pixels survives. EXIF carries GPS
-position, camera serial and sometimes the owner's name; re-encoding from pixel data drops it."""
+"""Photos at intake: checked and re-encoded by the one re-encoder (layers/core/images.py), so
+nothing but pixels survives."""
 import hashlib
-import io
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from layers.core.errors import RuleViolation
+from layers.core.images import ImageRejected, reencode, thumbnail
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_BYTES = 10 * 1024 * 1024
@@ -38,38 +37,18 @@ def clean_photo(upload, *, index: int = 1) -> CleanPhoto:
         raise RuleViolation("photo_too_large", _("Photo %(name)s is %(size).1f MB; the limit is %(limit)d MB")
                             % {"name": label, "size": len(data) / 1048576, "limit": MAX_BYTES // 1048576})
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
-            if fmt not in ALLOWED_FORMATS:
-                raise RuleViolation("photo_type", _("Photo %(name)s is %(fmt)s; allowed are JPEG, PNG and WebP")
-                                    % {"name": label, "fmt": fmt or _("not an image")})
-            if probe.width * probe.height > MAX_PIXELS:
-                raise RuleViolation("photo_too_large", _("Photo %(name)s has too many pixels (%(w)dx%(h)d)")
-                                    % {"name": label, "w": probe.width, "h": probe.height})
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            img = ImageOps.exif_transpose(img)  # keep the picture upright once the tag is gone
-            if img.mode in ("RGBA", "LA", "P"):
-                img = img.convert("RGBA")
-                flat = Image.new("RGB", img.size, (255, 255, 255))
-                flat.paste(img, mask=img.split()[-1])
-                img = flat
-            elif img.mode != "RGB":
-                img = img.convert("RGB")
-            img.thumbnail((MAX_SIDE, MAX_SIDE))
-            # Pixels only: a fresh image has no info dict, so no EXIF, XMP or ICC text rides along.
-            clean = Image.frombytes("RGB", img.size, img.tobytes())
-            out = io.BytesIO()
-            clean.save(out, format="JPEG", quality=88, optimize=True)
-    except RuleViolation:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        clean = reencode(data, max_side=MAX_SIDE, formats=ALLOWED_FORMATS, max_pixels=MAX_PIXELS)
+    except ImageRejected as exc:
+        if exc.reason == "type":
+            raise RuleViolation("photo_type", _("Photo %(name)s is %(fmt)s; allowed are JPEG, PNG and WebP")
+                                % {"name": label, "fmt": exc.format or _("not an image")})
+        if exc.reason == "pixels":
+            raise RuleViolation("photo_too_large", _("Photo %(name)s has too many pixels (%(w)dx%(h)d)")
+                                % {"name": label, "w": exc.size[0], "h": exc.size[1]})
         raise RuleViolation("photo_unreadable", _("Photo %(name)s is not a readable JPEG, PNG or WebP image")
                             % {"name": label})
-    content = out.getvalue()
-    return CleanPhoto(content=content, width=clean.width, height=clean.height,
-                      sha256=hashlib.sha256(content).hexdigest(), name=f"photo{index}.jpg")
+    return CleanPhoto(content=clean.content, width=clean.width, height=clean.height,
+                      sha256=hashlib.sha256(clean.content).hexdigest(), name=f"photo{index}.jpg")
 
 
 # Longest side of a list thumbnail: small enough for a table cell on a phone.
@@ -78,10 +57,4 @@ THUMB_SIDE = 240
 
 def photo_thumbnail(content: bytes, *, side: int = THUMB_SIDE) -> bytes:
     """A small JPEG of a stored (already clean) photo, made from pixels only."""
-    with Image.open(io.BytesIO(content)) as img:
-        img = img.convert("RGB")
-        img.thumbnail((side, side))
-        clean = Image.frombytes("RGB", img.size, img.tobytes())
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=80, optimize=True)
-    return out.getvalue()
+    return thumbnail(content, side=side)

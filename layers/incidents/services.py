@@ -13,7 +13,8 @@ from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid
 from layers.grids.locate import Location, locate
-from layers.staff.models import Assignment, Role
+from layers.staff.models import Role
+from layers.staff.scope import scope_for
 
 from .models import (FINAL_STATUSES, RUNNING_STATUSES, Department, Escalation, EscalationLevel, EventKind,
                      Incident, IncidentClass, IncidentEvent, IncidentType, IntakeKey, Photo, Rating, Source,
@@ -63,13 +64,11 @@ def _acting_role(user, incident: Incident | None = None) -> str:
     """The role in which the user acts on this incident: their assignment over its grid."""
     if user is None or not getattr(user, "is_authenticated", False):
         return "system"
-    qs = Assignment.objects.filter(user=user, active=True)
     if user.is_superuser:
         return Role.ADMIN
-    roles = []
-    for role, path in qs.values_list("role", "grid__path"):
-        if role == Role.ADMIN or (incident is not None and path and incident.grid.path.startswith(path)):
-            roles.append(role)
+    scope = scope_for(user)
+    roles = [role for role in scope.roles
+             if role == Role.ADMIN or (incident is not None and scope.holds(incident.grid, roles=[role]))]
     if roles:
         order = [r.value for r in Role]
         return max(roles, key=lambda r: order.index(r) if r in order else -1)

@@ -71,8 +71,8 @@ def overview_list(*, user, level: int, period: Period | None = None) -> list[dic
         return []
     ids = [r["grid_id"] for r in cover]
     # `cover` holds only grids in the user's scope: the counts are asked for exactly those.
-    now_counts = incident_counts_by_grid(grid_ids=ids)
-    in_period = incident_counts_by_grid(grid_ids=ids, since=_as_datetime(period.start),
+    now_counts = incident_counts_by_grid(user=user, grid_ids=ids)
+    in_period = incident_counts_by_grid(user=user, grid_ids=ids, since=_as_datetime(period.start),
                                         until=_as_datetime(period.end))
     threshold = settings.GEOGRID_OVERDUE_SHARE_FLAG
     rows = []

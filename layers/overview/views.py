@@ -1,14 +1,15 @@
 """The leaders' overview page: a ranked table of grids beside a map of the same rows."""
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+
+from layers.staff.access import route_access
 
 from .api.views import FLAG_LABELS
 from .selectors import SORTABLE
 
 
-@login_required
+@route_access
 def overview_page(request):
     levels = [(n, name) for n, name in sorted(settings.GEOGRID_LEVELS.items()) if n >= 2]
     return render(request, "overview/overview.html", {

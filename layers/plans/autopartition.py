@@ -20,21 +20,19 @@ import shapely.ops
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
-from pyproj import Geod
 
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
-from layers.grids.geometry import order_west_east_north_south
+from layers.grids.geometry import (geodesic_area_perimeter, geodesic_length_m, geos, metres_to_degrees,
+                                   order_west_east_north_south, polygonal, shp)
 
 from .models import Plan
-from .services import _geos, _metres_to_degrees, _polygonal, _shp, plan_replace_grids
-
-_GEOD = Geod(ellps="GRS80")
+from .services import plan_replace_grids
 
 
 def polsby_popper(shape) -> float:
     """4πA/P²: 1 for a circle, ~0.785 for a square, near 0 for a sliver."""
-    area, perimeter = _GEOD.geometry_area_perimeter(shape)
+    area, perimeter = geodesic_area_perimeter(shape)
     return 4 * math.pi * abs(area) / perimeter ** 2 if perimeter else 0.0
 
 
@@ -83,8 +81,8 @@ def _bisect(region, points, k: int, out: list) -> None:
     else:
         a_box = shapely.box(minx - pad, miny - pad, maxx + pad, cut)
         b_box = shapely.box(minx - pad, cut, maxx + pad, maxy + pad)
-    a = _polygonal(region.intersection(a_box))
-    b = _polygonal(region.intersection(b_box))
+    a = polygonal(region.intersection(a_box))
+    b = polygonal(region.intersection(b_box))
     pa = [p for p in points if p[axis] < cut]
     pb = [p for p in points if p[axis] >= cut]
     _bisect(a, pa, k1, out)
@@ -150,7 +148,7 @@ def _joined(guides, parent) -> list:
     parts = list(shapely.get_parts(guides))
     edge = parent.boundary
     lat = parent.centroid.y
-    near = _metres_to_degrees(LINE_JOIN_M, lat)
+    near = metres_to_degrees(LINE_JOIN_M, lat)
     out = list(parts)
     pool = parts + [edge]
     tree = shapely.STRtree(pool)
@@ -167,7 +165,7 @@ def _joined(guides, parent) -> list:
                 (tx, ty), (ex, ey) = shapely.ops.nearest_points(others, end)[0].coords[0], end.coords[0]
                 # A little beyond the nearest point, so the connector crosses what it joins
                 # rather than ending a rounding error short of it.
-                f = 1 + _metres_to_degrees(0.5, lat) / d
+                f = 1 + metres_to_degrees(0.5, lat) / d
                 out.append(shapely.LineString([(ex, ey), (ex + (tx - ex) * f, ey + (ty - ey) * f)]))
     return out
 
@@ -177,7 +175,7 @@ def _faces(parent, guides) -> list:
     # Clip to a slightly larger parent: a line clipped exactly at the edge ends a hair off it
     # (the intersection point is rounded) and would be a dangle that polygonize ignores; one
     # that crosses the edge is noded with it.
-    around = parent.buffer(_metres_to_degrees(1.0, parent.centroid.y))
+    around = parent.buffer(metres_to_degrees(1.0, parent.centroid.y))
     inside = [shapely.intersection(line, around) for line in _joined(guides, parent)]
     net = shapely.union_all([parent.boundary] + [g for g in inside if not g.is_empty])
     faces = [f for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(net)))
@@ -189,13 +187,13 @@ def _share_on_lines(region, parent, guides):
     """Share (0..1) of the child's edge inside the parent that runs along a guide line; None
     when the child has no inner edge (it is the whole parent)."""
     lat = parent.centroid.y
-    tol = _metres_to_degrees(LINE_ON_M, lat)
+    tol = metres_to_degrees(LINE_ON_M, lat)
     inner = shapely.difference(region.boundary, parent.boundary.buffer(tol))
-    inner_m = _GEOD.geometry_length(inner) if not inner.is_empty else 0.0
+    inner_m = geodesic_length_m(inner) if not inner.is_empty else 0.0
     if inner_m <= 0:
         return None
     on = shapely.intersection(inner, guides.buffer(tol))
-    return round(min(1.0, _GEOD.geometry_length(on) / inner_m) if not on.is_empty else 0.0, 3)
+    return round(min(1.0, geodesic_length_m(on) / inner_m) if not on.is_empty else 0.0, 3)
 
 
 def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: dict, strict: bool = False) -> dict:
@@ -236,7 +234,7 @@ def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: di
             units.append((face, pts))
             unit_note.append("")
     # Adjacency: the length of the edge two units share (a hair of tolerance for the cuts).
-    eps = _metres_to_degrees(0.001, parent.centroid.y)
+    eps = metres_to_degrees(0.001, parent.centroid.y)
     utree = shapely.STRtree([u[0] for u in units])
     adj: dict[int, dict[int, float]] = {i: {} for i in range(len(units))}
     for i, (shape, _pts) in enumerate(units):
@@ -384,7 +382,7 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
     k = max(1, round(total / target))
     # Too many cells for one parent's 3-digit code sequence would fail at publish.
     k = min(k, 500)
-    parent = _shp(plan.parent.geometry)
+    parent = shp(plan.parent.geometry)
     guides = lines_from(lines, crs) if lines else None
     cells: list = []
     notes: dict[int, str] = {}
@@ -393,7 +391,7 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
         _bisect(parent, points, k, cells)
     else:
         line_stats = _faces_merged(parent, guides, points, target, lo, hi, cells, notes, strict=strict_lines)
-    order = order_west_east_north_south([_geos(c[0]) for c in cells])
+    order = order_west_east_north_south([geos(c[0]) for c in cells])
     out, report = [], []
     for n, i in enumerate(order, start=1):
         region, pts = cells[i]

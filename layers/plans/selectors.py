@@ -1,41 +1,30 @@
-"""Reads of plans. Plans are for planners whose scope covers the plan's parent grid."""
+"""Reads of plans. Plans are for planners whose scope covers the plan's parent grid (and for
+administrators); the scope is the acting user's one object (layers/staff/scope.py)."""
 from django.db.models import QuerySet
 
-from layers.grids.models import Grid
-from layers.staff.models import Assignment, Role
-from layers.staff.selectors import user_is_admin
+from layers.grids.models import Grid, GridKind
+from layers.staff.models import Role
+from layers.staff.scope import scope_for
 
 from .models import Plan
 
 
 def planner_may_plan(*, user, parent: Grid) -> bool:
     """A planner (or administrator) whose assigned grid is the parent or one of its ancestors."""
-    if not (user and user.is_authenticated):
-        return False
-    if user_is_admin(user=user):
-        return True
-    paths = Assignment.objects.filter(user=user, role=Role.PLANNER, active=True, grid__isnull=False) \
-        .values_list("grid__path", flat=True)
-    return any(parent.path.startswith(p) for p in paths)
+    scope = scope_for(user)
+    return scope.is_admin or scope.holds(parent, roles=[Role.PLANNER])
 
 
 def planner_parents(*, user) -> QuerySet[Grid]:
-    """Current base grids the user may plan children for (those with a level below them)."""
-    from layers.staff.selectors import grid_list_in_scope
-
-    if not user_is_admin(user=user) and not Assignment.objects.filter(
-            user=user, role=Role.PLANNER, active=True).exists():
+    """Current base grids the user may plan children for."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        qs = Grid.objects.filter(valid_to__isnull=True)
+    elif scope.paths_for(Role.PLANNER):
+        qs = Grid.objects.filter(scope.q("", roles=[Role.PLANNER]), valid_to__isnull=True)
+    else:
         return Grid.objects.none()
-    qs = grid_list_in_scope(user=user).filter(kind="base")
-    if not user_is_admin(user=user):
-        paths = Assignment.objects.filter(user=user, role=Role.PLANNER, active=True, grid__isnull=False) \
-            .values_list("grid__path", flat=True)
-        from django.db.models import Q
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(path__startswith=p)
-        qs = qs.filter(q)
-    return qs.order_by("code")
+    return qs.filter(kind=GridKind.BASE).order_by("code")
 
 
 def plan_list(*, user, parent: int | None = None, status: str | None = None) -> QuerySet[Plan]:

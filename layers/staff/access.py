@@ -146,6 +146,11 @@ ROUTES: dict[str, Rule] = {
     # The reporter rates their own case (scoped in the view: in scope or reported by them).
     "incident-rating": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
     "incident-page": CASES,
+    # --- overview and assessment: figures per grid, the leaders' ranking ----------------------
+    "overview": COUNTS,
+    "overview-page": COUNTS,
+    # Grid scores and the staff's monthly scores (staff, not subjects: no personal data of residents).
+    "assessment-list": COUNTS,
     # --- plans -------------------------------------------------------------------------------
     "plan-list": PLANS,
     "plan-detail": PLANS,

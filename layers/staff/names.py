@@ -14,7 +14,3 @@ def chinese_name(rng: random.Random) -> tuple[str, str]:
 def mobile(rng: random.Random) -> str:
     """A mobile-shaped number in the 170/171 virtual-operator ranges (not a real subscriber)."""
     return f"17{rng.choice('01')}{rng.randrange(10**8):08d}"
-
-
-def landline(rng: random.Random) -> str:
-    return f"021-6{rng.randrange(10**7):07d}"

@@ -32,6 +32,11 @@ class Scope:
         return tuple(sorted({p for ps in self.role_paths.values() for p in ps}))
 
     @property
+    def grid_ids(self) -> tuple[int, ...]:
+        """The grids the user is assigned to (the tops of their subtrees)."""
+        return tuple(sorted(self.grid_levels))
+
+    @property
     def is_admin(self) -> bool:
         return self.everything
 
@@ -60,6 +65,11 @@ class Scope:
         for p in paths:
             q |= Q(**{key: p})
         return q
+
+    def acts_as(self, *roles) -> bool:
+        """True when the user holds one of `roles` on some grid (administrators get no special
+        treatment here: this answers "does the user work in this capacity anywhere")."""
+        return bool(self.paths_for(*roles))
 
     def paths_for(self, *roles) -> tuple[str, ...]:
         wanted = {str(r) for r in roles}

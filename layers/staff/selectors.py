@@ -1,92 +1,87 @@
-"""Who may see what: the acting user's grid scope. Every selector that returns people,
-incidents or visits filters through `scope_q`."""
+"""Reads of staff: assignments in the acting user's scope, the public staff cards. The scope
+itself (who may see what) is `layers.staff.scope.scope_for(user)`; every selector that returns
+people, incidents, visits or their counts filters through it."""
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from layers.grids.models import Grid
+from layers.grids.models import Grid, GridKind
+from layers.grids.selectors import grid_leaf_base_ids
 
-from .models import ApiToken, Assignment, Role, StaffProfile
-
-
-def user_is_admin(*, user) -> bool:
-    return bool(user and user.is_authenticated and (
-        user.is_superuser or Assignment.objects.filter(user=user, role=Role.ADMIN, active=True).exists()))
+from .models import FIELD_ROLES, ApiToken, Assignment, Role, StaffProfile
+from .scope import scope_for
 
 
-def user_roles(*, user) -> set[str]:
-    """The roles the user holds (active assignments)."""
-    if not (user and user.is_authenticated):
-        return set()
-    return set(Assignment.objects.filter(user=user, active=True).values_list("role", flat=True))
-
-
-def scope_paths(*, user) -> list[str] | None:
-    """Path prefixes of the grids the user answers for; None means everything (administrator),
-    [] means nothing."""
-    if not (user and user.is_authenticated):
-        return []
-    if user_is_admin(user=user):
-        return None
-    paths = (Assignment.objects.filter(user=user, active=True, grid__isnull=False)
-             .values_list("grid__path", flat=True))
-    return sorted(set(paths))
-
-
-def scope_q(*, user, field: str = "grid") -> Q:
-    """A Q object limiting rows whose `field` (a Grid FK) lies in the user's subtree."""
-    paths = scope_paths(user=user)
-    if paths is None:
-        return Q()
-    if not paths:
-        return Q(pk__in=[])
-    q = Q()
-    for p in paths:
-        q |= Q(**{f"{field}__path__startswith": p})
-    return q
-
-
-def grid_list_in_scope(*, user, current: bool = True) -> QuerySet[Grid]:
-    """The grids in the user's subtree (their own grids and everything below)."""
-    paths = scope_paths(user=user)
-    qs = Grid.objects.all()
-    if paths is not None:
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(path__startswith=p)
-        qs = qs.filter(q)
-    if current:
-        qs = qs.filter(valid_to__isnull=True)
+def assignment_list(*, user, grid_code: str | None = None, role: str | None = None) -> QuerySet[Assignment]:
+    """Active assignments on grids in the user's scope: who answers for which grid. `grid_code`
+    is a code prefix."""
+    qs = (Assignment.objects.filter(scope_for(user).q("grid"), active=True)
+          .select_related("user", "grid").order_by("grid__code", "role", "user__username"))
+    if grid_code:
+        qs = qs.filter(grid__code__startswith=grid_code)
+    if role:
+        qs = qs.filter(role=role)
     return qs
 
 
-def scope_paths_for_roles(*, user, roles) -> list[str]:
-    """Path prefixes of the grids the user holds one of `roles` on (administrators get no
-    special treatment here: this answers "where does the user act in this capacity")."""
+def assignment_list_own(*, user) -> QuerySet[Assignment]:
+    """The acting user's own active assignments."""
     if not (user and user.is_authenticated):
-        return []
-    paths = (Assignment.objects.filter(user=user, active=True, grid__isnull=False, role__in=list(roles))
-             .values_list("grid__path", flat=True))
-    return sorted(set(paths))
+        return Assignment.objects.none()
+    return Assignment.objects.filter(user=user, active=True).select_related("grid")
 
 
-def scope_q_for_roles(*, user, roles, field: str = "grid") -> Q:
-    """Like scope_q, but only through assignments with one of `roles`."""
-    q = Q(pk__in=[])
-    for p in scope_paths_for_roles(user=user, roles=roles):
-        q |= Q(**{f"{field}__path__startswith": p})
-    return q
+def own_grid_list(*, user) -> list[Grid]:
+    """The current grids the user is assigned to, field roles (grid head, member, station chief)
+    first if they hold any, else all; by level then code. Duplicates (several roles) once."""
+    rows = list(assignment_list_own(user=user).filter(grid__isnull=False, grid__valid_to__isnull=True)
+                .order_by("grid__level", "grid__code"))
+    preferred = [a for a in rows if a.role in FIELD_ROLES] or rows
+    out, seen = [], set()
+    for a in preferred:
+        if a.grid_id not in seen:
+            seen.add(a.grid_id)
+            out.append(a.grid)
+    return out
 
 
-def user_sees_small_counts(*, user) -> bool:
-    """True only for staff whose whole scope is micro-grids (grid heads and members): above the
-    grid head's level, per-grid counts of a category are shown coarsened ("<10")."""
-    paths = scope_paths(user=user)
-    if not paths:  # None (administrator: the whole territory) or nothing at all
-        return False
-    ids = [int(p.strip("/").split("/")[-1]) for p in paths]
-    has_children = Grid.objects.filter(parent_id__in=ids, valid_to__isnull=True, kind="base").exists()
-    return not has_children
+def scoped_grid_list(*, user, level: int | None = None, min_level: int | None = None,
+                     kind: str | None = None, micro_only: bool = False) -> QuerySet[Grid]:
+    """Current grids in the user's subtree, by level (exact or at least `min_level`), kind, or
+    only the micro-grids (current base grids with no current base child)."""
+    qs = scope_for(user).grids()
+    if level is not None:
+        qs = qs.filter(level=level)
+    if min_level is not None:
+        qs = qs.filter(level__gte=min_level)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if micro_only:
+        qs = qs.filter(pk__in=grid_leaf_base_ids())
+    return qs
+
+
+def scoped_base_levels(*, user, min_level: int = 3) -> list[int]:
+    """Levels of the base grids in the user's subtree, from `min_level` down (what a coverage
+    map can show)."""
+    qs = scoped_grid_list(user=user, kind=GridKind.BASE, min_level=min_level)
+    return sorted(qs.order_by().values_list("level", flat=True).distinct())
+
+
+def special_grid_list(*, user) -> QuerySet[Grid]:
+    """Current special grids under the user's grids, or overlapping them: a grid head whose
+    micro-grid lies in a business district sees that district too (figures about people and
+    cases in it stay scoped)."""
+    scope = scope_for(user)
+    qs = Grid.objects.filter(valid_to__isnull=True).exclude(kind=GridKind.BASE)
+    if scope.is_admin:
+        return qs
+    roots = Grid.objects.filter(path__in=scope.paths, valid_to__isnull=True).only("geometry")
+    # Interiors meet (DE-9IM T********): a special grid merely touching the user's edge is not theirs.
+    q = Q(pk__in=scope.grids().exclude(kind=GridKind.BASE).values("pk"))
+    for root in roots:
+        q |= Q(geometry__relate=(root.geometry, "T********"))
+    return qs.filter(q)
 
 
 def staff_public_list(*, grid_id: int) -> list[dict]:

@@ -7,9 +7,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from layers.core.errors import RuleViolation
+from layers.core.images import ImageRejected, reencode
 
 from .models import ApiToken, Assignment, StaffProfile
 
@@ -49,25 +49,14 @@ def staff_profile_photo_set(*, profile: StaffProfile, content: bytes, name: str)
     """Store a portrait for the public card, re-encoded from pixels so no EXIF (GPS, camera)
     is published with it. `name` is the file name stem inside the field's upload_to."""
     try:
-        with Image.open(io.BytesIO(content)) as img:
-            fmt = img.format
-            if fmt not in PHOTO_FORMATS:
-                raise RuleViolation("photo_type", _("A staff photo must be JPEG, PNG or WebP"))
-            img.load()
-            img = ImageOps.exif_transpose(img).convert("RGB")
-            img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            clean = Image.frombytes("RGB", img.size, img.tobytes())
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        clean = reencode(content, max_side=PHOTO_MAX_SIDE, formats=tuple(PHOTO_FORMATS), keep_png=True)
+    except ImageRejected as exc:
+        if exc.reason == "type":
+            raise RuleViolation("photo_type", _("A staff photo must be JPEG, PNG or WebP"))
         raise RuleViolation("photo_unreadable", _("The staff photo is not a readable image"))
-    out = io.BytesIO()
-    if fmt == "PNG":
-        clean.save(out, format="PNG", optimize=True)
-    else:
-        fmt = "JPEG"
-        clean.save(out, format="JPEG", quality=88, optimize=True)
     if profile.photo:
         profile.photo.delete(save=False)
-    profile.photo.save(f"{name}.{PHOTO_FORMATS[fmt]}", ContentFile(out.getvalue()), save=False)
+    profile.photo.save(f"{name}.{PHOTO_FORMATS[clean.format]}", ContentFile(clean.content), save=False)
     profile.full_clean()
     profile.save()
     return profile

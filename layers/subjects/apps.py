@@ -8,10 +8,10 @@ class SubjectsConfig(AppConfig):
     verbose_name = _("Subjects")
 
     def ready(self):
-        # Registered after the addresses layer's hook (INSTALLED_APPS order), so addresses are
-        # re-assigned first and subjects then follow their address.
+        # The "subjects" stage runs after "addresses" (layers/grids/hooks.py STAGES), so
+        # addresses are re-assigned first and subjects then follow their address.
         from layers.grids.hooks import on_boundaries_changed
 
         from .services import subjects_follow_addresses
 
-        on_boundaries_changed(subjects_follow_addresses)
+        on_boundaries_changed(subjects_follow_addresses, stage="subjects")

@@ -31,7 +31,3 @@ FIELD_CLASSES: dict[str, dict[str, str]] = {
 
 def sensitive_fields(model_label: str) -> list[str]:
     return [f for f, c in FIELD_CLASSES[model_label].items() if c == SENSITIVE]
-
-
-def field_class(model_label: str, field: str) -> str:
-    return FIELD_CLASSES[model_label][field]

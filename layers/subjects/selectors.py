@@ -1,20 +1,28 @@
 """Reads of subjects, visits and coverage. Everything about people is scoped by the acting
-user's grid subtree (layers.staff.selectors.scope_q); outside it a record does not exist."""
+user's grid subtree (layers.staff.scope.scope_for); outside it a record does not exist."""
 import datetime as dt
 import json
 
+import geopandas as gpd
+import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from layers.core.sqlfiles import sql_loader
+from layers.grids.frames import grid_frame, tolerance_for
 from layers.grids.models import Grid, GridKind
+from layers.incidents.selectors import incident_counts_by_grid, incident_counts_by_special_grid
 from layers.staff.models import FIELD_ROLES
-from layers.staff.selectors import (grid_list_in_scope, scope_q, scope_q_for_roles, user_sees_small_counts)
+from layers.staff.scope import scope_for
+from layers.staff.selectors import special_grid_list
 
 from .cadence import cadence_days
 from .models import RevealLog, Subject, SubjectCategory, Visit
-from .sqlfiles import sql
+
+sql = sql_loader("subjects")
 
 SMALL_COUNT = 10  # per-grid category counts 1..SMALL_COUNT-1 are coarsened above the grid head
 
@@ -22,7 +30,7 @@ SMALL_COUNT = 10  # per-grid category counts 1..SMALL_COUNT-1 are coarsened abov
 def subject_list(*, user, grid_id: int | None = None, category: str | None = None,
                  q: str | None = None) -> QuerySet[Subject]:
     """Subjects in the user's scope, optionally in one grid's subtree, a category, a name search."""
-    qs = Subject.objects.filter(scope_q(user=user, field="grid"))
+    qs = Subject.objects.filter(scope_for(user).q("grid"))
     if grid_id is not None:
         grid = Grid.objects.filter(pk=grid_id).only("path").first()
         qs = qs.filter(grid__path__startswith=grid.path) if grid else qs.none()
@@ -41,7 +49,7 @@ def subject_get(*, user, pk) -> Subject:
 def subject_can_reveal(*, user, subject: Subject) -> bool:
     """Sensitive values are for field staff (grid member, grid head, station chief) whose field
     assignment covers the subject; leaders and administrators see only masks."""
-    return Subject.objects.filter(scope_q_for_roles(user=user, roles=FIELD_ROLES, field="grid"),
+    return Subject.objects.filter(scope_for(user).q("grid", roles=FIELD_ROLES),
                                   pk=subject.pk).exists()
 
 
@@ -49,17 +57,20 @@ def address_for_field_staff(*, user, pk):
     """An address in a micro-grid where the user works as field staff, or None."""
     from layers.addresses.models import Address
 
-    return Address.objects.filter(scope_q_for_roles(user=user, roles=FIELD_ROLES, field="grid"), pk=pk).first()
+    return Address.objects.filter(scope_for(user).q("grid", roles=FIELD_ROLES), pk=pk).first()
 
 
-def reveal_log_list(*, subject: Subject | None = None) -> QuerySet[RevealLog]:
+def reveal_log_list(*, user, subject_id: int | None = None) -> QuerySet[RevealLog]:
+    """The access log of revealed fields: administrators see every entry, others their own."""
     qs = RevealLog.objects.select_related("user", "subject")
-    return qs.filter(subject=subject) if subject is not None else qs
+    if not scope_for(user).is_admin:
+        qs = qs.filter(user=user) if user and user.is_authenticated else qs.none()
+    return qs.filter(subject_id=subject_id) if subject_id is not None else qs
 
 
 def visit_list(*, user, subject_id: int | None = None) -> QuerySet[Visit]:
     """Visits to subjects in the user's scope."""
-    qs = Visit.objects.filter(scope_q(user=user, field="subject__grid")).select_related("subject", "staff")
+    qs = Visit.objects.filter(scope_for(user).q("subject__grid")).select_related("subject", "staff")
     if subject_id is not None:
         qs = qs.filter(subject_id=subject_id)
     return qs
@@ -89,15 +100,6 @@ def visit_due_list(*, user, grid_id: int | None = None, within_days: int = 14,
     return out
 
 
-def _incident_counts(grid_ids: list[int]) -> dict[int, dict]:
-    # The incidents layer is optional: coverage works without it.
-    try:
-        from layers.incidents.selectors import incident_counts_by_grid
-    except ImportError:
-        return {}
-    return incident_counts_by_grid(grid_ids=grid_ids)
-
-
 def _coarse(n: int, suppress: bool):
     return "<10" if suppress and 0 < n < SMALL_COUNT else n
 
@@ -108,7 +110,7 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
     cadence, open/overdue incidents and flags. Above the grid head's level, per-grid category
     counts from 1 to 9 are shown as "<10"."""
     today = today or timezone.localdate()
-    grids = list(grid_list_in_scope(user=user).filter(level=level, kind=GridKind.BASE)
+    grids = list(scope_for(user).grids().filter(level=level, kind=GridKind.BASE)
                  .order_by("code").values("id", "code", "name", "parent_id", "station_id"))
     if not grids:
         return []
@@ -127,8 +129,8 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
                 f["staff"] = a
             elif what == "station":
                 f["has_station"] = bool(a)
-    incidents = _incident_counts(ids)
-    suppress = not user_sees_small_counts(user=user)
+    incidents = incident_counts_by_grid(user=user, grid_ids=ids)
+    suppress = not scope_for(user).sees_small_counts
     band = settings.GEOGRID_HOUSEHOLD_BAND.get(level)
     categories = list(SubjectCategory.values)
     rows = []
@@ -168,29 +170,105 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
     return rows
 
 
+def coverage_flag_labels() -> dict[str, str]:
+    """Readable names of the coverage flags of coverage_list."""
+    return {"no_staff": _("no staff"), "no_station": _("no grid station"),
+            "households_below_band": _("households below the band"),
+            "households_above_band": _("households above the band")}
+
+
+def _coverage_map_rows(*, user, level: int) -> list[dict]:
+    """coverage_list rows with the average rating added (from the incidents layer)."""
+    rows = coverage_list(user=user, level=level)
+    if rows:
+        counts = incident_counts_by_grid(user=user, grid_ids=[r["grid_id"] for r in rows])
+        for r in rows:
+            c = counts.get(r["grid_id"], {})
+            if r.get("open_incidents") is None:
+                r["open_incidents"] = c.get("open")
+            if r.get("overdue_incidents") is None:
+                r["overdue_incidents"] = c.get("overdue")
+            if r.get("average_rating") is None:
+                r["average_rating"] = c.get("avg_rating")
+    return rows
+
+
+def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -> gpd.GeoDataFrame:
+    """Grid polygons of the given levels in the user's scope joined with their coverage figures
+    (coverage_list, plus average_rating), shaped for map tooltips."""
+    frames = []
+    for level in levels:
+        rows = _coverage_map_rows(user=user, level=level)
+        if not rows:
+            continue
+        figures = pd.DataFrame(rows).rename(columns={"grid_id": "id"})
+        # Geometry rows carry code, name and level already; nested figures don't fit a tooltip cell.
+        figures = figures.drop(columns=[c for c in ("code", "name", "level", "parent_id", "parent",
+                                                    "subjects_by_category", "household_band")
+                                        if c in figures.columns])
+        if "visited_within_cadence" in figures:
+            # A share (0..1) in the API; people read percentages on a map.
+            figures["visited_within_cadence"] = (pd.to_numeric(figures["visited_within_cadence"], errors="coerce")
+                                                 * 100).round(0)
+        if "flags" in figures:
+            labels = coverage_flag_labels()
+            figures["flags"] = figures["flags"].map(
+                lambda f: "、".join(str(labels.get(x, x)) for x in f) if f else "")
+        geo = grid_frame(ids=list(figures["id"]),
+                         tolerance=tolerance if tolerance is not None else tolerance_for(len(figures)))
+        frames.append(geo.merge(figures, on="id", how="left"))
+    if not frames:
+        return grid_frame(ids=[])
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+
+
+def special_grid_figures(*, user, ids: list[int]) -> dict[int, dict]:
+    """Per special grid: addresses and households inside (from the address link table) and
+    subjects inside, all counted within the user's scope, and geodesic area in m². Two queries."""
+    if not ids:
+        return {}
+    scope = scope_for(user)
+    with connection.cursor() as cur:
+        cur.execute(sql("special_figures"), {"ids": [int(i) for i in ids], "everything": scope.is_admin,
+                                             "patterns": [p + "%" for p in scope.paths]})
+        out = {gid: {"addresses": int(a), "households": int(h), "area_m2": int(area)}
+               for gid, a, h, area in cur.fetchall()}
+    # Subjects at addresses inside each special grid, counted within the user's scope only (a
+    # special grid may reach past the user's micro-grids).
+    subjects = dict(Subject.objects.filter(scope_for(user).q("grid"), address__special_links__grid_id__in=ids)
+                    .order_by().values_list("address__special_links__grid_id")
+                    .annotate(n=Count("id", distinct=True)))
+    for gid, row in out.items():
+        row["subjects"] = subjects.get(gid, 0)
+    return out
+
+
+def special_grid_frame(*, user) -> gpd.GeoDataFrame:
+    """Special grids visible to the user (staff.selectors.special_grid_list) with their figures:
+    addresses, households, area (m²), and subjects and incidents (received, open) within the
+    user's scope."""
+    gdf = grid_frame(special_grid_list(user=user))
+    if gdf.empty:
+        return gdf
+    ids = [int(i) for i in gdf["id"]]
+    figures = special_grid_figures(user=user, ids=ids)
+    for col in ("addresses", "households", "subjects", "area_m2"):
+        gdf[col] = [figures.get(i, {}).get(col) for i in ids]
+    counts = incident_counts_by_special_grid(user=user, ids=ids)
+    gdf["incidents"] = [counts.get(i, {}).get("received", 0) for i in ids]
+    gdf["open_incidents"] = [counts.get(i, {}).get("open", 0) for i in ids]
+    return gdf
+
+
 def _address_match(text: str) -> dict | None:
     """The best standard address for free text: {"id", "full_text", "grid_id"} or None."""
-    try:
-        from layers.addresses.selectors import address_search
-    except ImportError:
-        address_search = None
-    if address_search is not None:
-        try:
-            hits = list(address_search(text=text, limit=1))
-        except TypeError:
-            hits = None
-        if hits is not None:
-            if not hits:
-                return None
-            h = hits[0]
-            get = h.get if isinstance(h, dict) else (lambda k, d=None: getattr(h, k, d))
-            grid = get("grid")
-            grid_id = get("grid_id") or (grid.get("id") if isinstance(grid, dict) else getattr(grid, "pk", None))
-            return {"id": get("id"), "full_text": get("full_text"), "grid_id": grid_id}
-    with connection.cursor() as cur:
-        cur.execute(sql("address_match"), {"q": text})
-        row = cur.fetchone()
-    return {"id": row[0], "full_text": row[1], "grid_id": row[2]} if row else None
+    from layers.addresses.selectors import address_search
+
+    hits = address_search(text=text, limit=1)
+    if not hits:
+        return None
+    h = hits[0]
+    return {"id": h["id"], "full_text": h["full_text"], "grid_id": h["grid"]["id"] if h["grid"] else None}
 
 
 def service_card_get(*, lon: float | None = None, lat: float | None = None, address: str | None = None) -> dict | None:

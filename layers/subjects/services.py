@@ -7,11 +7,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from layers.core.errors import RuleViolation
+from layers.core.sqlfiles import sql_loader
 
 from .classification import sensitive_fields
 from .models import RevealLog, Subject, Visit
 from .selectors import subject_can_reveal
-from .sqlfiles import sql
+
+sql = sql_loader("subjects")
 
 SENSITIVE = tuple(sensitive_fields("subjects.Subject"))
 EDITABLE = ("kind", "name", "category", "needs", "contact", "notes", *SENSITIVE)
@@ -24,21 +26,6 @@ def subject_create(*, address, name: str, category: str, **fields) -> Subject:
     if unknown:
         raise RuleViolation("unknown_field", _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     subject = Subject(address=address, grid_id=address.grid_id, name=name, category=category, **fields)
-    subject.full_clean()
-    subject.save()
-    return subject
-
-
-@transaction.atomic
-def subject_update(*, subject: Subject, address=None, **fields) -> Subject:
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
-        raise RuleViolation("unknown_field", _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    for k, v in fields.items():
-        setattr(subject, k, v)
-    if address is not None:
-        subject.address = address
-    subject.grid_id = subject.address.grid_id
     subject.full_clean()
     subject.save()
     return subject

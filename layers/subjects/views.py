@@ -8,7 +8,7 @@ from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
 from layers.staff.access import route_access
 from layers.staff.models import FIELD_ROLES
-from layers.staff.selectors import scope_paths_for_roles
+from layers.staff.scope import scope_for
 
 from .masking import mask
 from .models import SubjectCategory
@@ -28,7 +28,7 @@ def subjects_page(request):
     return render(request, "subjects/list.html", {
         "page": page, "rows": rows, "sensitive": SENSITIVE, "categories": SubjectCategory.choices,
         "category": category or "", "q": request.GET.get("q", ""),
-        "can_reveal": bool(scope_paths_for_roles(user=request.user, roles=FIELD_ROLES)),
+        "can_reveal": scope_for(request.user).acts_as(*FIELD_ROLES),
     })
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from layers.staff.models import Role
-from tests.conftest import STREET_CODE
+from tests.support import STREET_CODE
 
 RESIDENTIAL_AREA = "310106013008"  # holds the demo's planted incident cluster
 
@@ -99,6 +99,10 @@ def test_every_map_page_is_offline_with_legend_layers_and_tooltips(live_server, 
 
     head_page = chromium.page(head, locale="zh-CN")
     check_map_page(head_page, live_server.url + "/maps/grid/", tmp_path / "grid.png")
+    # Off the map first: a grid polygon still under the mouse from the tooltip check wears the
+    # black hover outline too, and would be taken for an overdue marker.
+    head_page.mouse.move(0, 0)
+    head_page.wait_for_function("!document.querySelector(\"path.leaflet-interactive[stroke='#000'][fill-opacity='0.15']\")")
     markers = head_page.locator("path.leaflet-interactive[stroke='#000']")
     assert markers.count() >= 1  # overdue incidents ringed in black
     markers.first.click(force=True)

@@ -4,7 +4,7 @@ from layers.addresses.models import Address
 from layers.grids.models import Grid
 from layers.plans.models import Plan
 
-from ..layers.plans.test_services import AREA, add_addresses, crossing_line
+from tests.support import AREA, add_addresses, crossing_line
 
 
 def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make_user, chromium):

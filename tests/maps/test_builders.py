@@ -8,7 +8,7 @@ from shapely.geometry import Point, box
 
 from maps import builders
 from maps.assets import OfflineViolation, assert_offline, map_html, offline_map
-from maps.basemap import Basemap, TileLayer, to_basemap_datum
+from layers.core.basemap import Basemap, TileLayer, to_basemap_datum
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""")
 CDN_HOSTS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "unpkg.com", "d3js.org",

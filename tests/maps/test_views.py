@@ -4,7 +4,7 @@ import re
 import pytest
 
 from layers.staff.models import Role
-from tests.conftest import STREET_CODE
+from tests.support import STREET_CODE
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""")
 
@@ -159,26 +159,6 @@ def test_special_grids_carry_households_addresses_subjects_and_area(client, lead
     assert json.dumps(["households", "户数"]) in html and json.dumps(["area_text", "面积（平方米）"]) in html
 
 
-def test_special_subject_counts_stay_inside_the_users_scope(demo_grids, make_user):
-    from layers.addresses import demo as addresses_demo
-    from layers.subjects import demo as subjects_demo
-    from layers.subjects.models import Subject
-    from maps import selectors
-
-    addresses_demo.load()
-    subjects_demo.load()
-    street = make_user("maps-street", Role.STREET_LEADER, demo_grids[STREET_CODE])
-    district = next(g for g in demo_grids.values() if g.kind == "business_district")
-    every = selectors.special_figures(user=street, ids=[district.pk])[district.pk]
-    assert every["subjects"] == Subject.objects.filter(address__special_links__grid=district).count() > 0
-    # A grid head sees only the subjects of their own micro-grid counted.
-    micro = Subject.objects.filter(address__special_links__grid=district).values_list("grid__code", flat=True)[0]
-    head = make_user("maps-special-head", Role.GRID_HEAD, demo_grids[micro])
-    own = selectors.special_figures(user=head, ids=[district.pk])[district.pk]
-    assert own["subjects"] == Subject.objects.filter(address__special_links__grid=district, grid__code=micro).count()
-    assert own["subjects"] < every["subjects"]
-
-
 def test_hotspot_until_moves_the_window_and_bad_dates_are_400(client, leader, demo_grids):
     import datetime as dt
 
@@ -230,7 +210,7 @@ def test_grid_head_sees_special_grids_over_their_grid_with_only_their_cases(clie
     demo = pytest.importorskip("layers.incidents.demo")
     from layers.incidents.models import Incident
     from layers.staff import demo as staff_demo
-    from maps import selectors
+    from layers.subjects import selectors
 
     staff_demo.load()
     demo.load()
@@ -241,14 +221,14 @@ def test_grid_head_sees_special_grids_over_their_grid_with_only_their_cases(clie
     outside = next(g for g in demo_grids.values() if g.kind == "base" and g.level == 4
                    and not g.geometry.intersects(district.geometry))
     head = make_user("maps-district-head", Role.GRID_HEAD, inside)
-    gdf = selectors.special_frame(user=head)
+    gdf = selectors.special_grid_frame(user=head)
     row = gdf[gdf["id"] == district.pk].iloc[0]
     mine = Incident.objects.filter(grid=inside, special_grids=district)
     assert row["incidents"] == mine.count() < Incident.objects.filter(special_grids=district).count()
     html = get(client, head, "/maps/special/").content.decode()
     assert f'data-grid="{district.pk}"' in html
     far = make_user("maps-far-head", Role.GRID_HEAD, outside)
-    assert district.pk not in set(selectors.special_frame(user=far)["id"])
+    assert district.pk not in set(selectors.special_grid_frame(user=far)["id"])
 
 
 def test_coverage_tooltip_flags_are_words_not_codes(client, leader):

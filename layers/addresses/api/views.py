@@ -58,10 +58,6 @@ def _json(data, status=200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def _bad(exc: RuleViolation) -> JsonResponse:
-    return _json(exc.as_dict(), status=400)
-
-
 def _date(value: str | None) -> dt.date | None:
     if not value:
         return None
@@ -122,22 +118,21 @@ def _forbidden() -> JsonResponse:
 @csrf_exempt  # a lookup changes nothing, so a forged cross-site POST gains nothing to read or write
 def locate(request):
     """GET ?lon=&lat=[&crs=][&date=] one point; GET ?address= text search; POST a batch."""
+    # A broken rule (bad coordinates, date, body) leaves as a RuleViolation: the one error
+    # channel (layers/core/middleware.py) answers it with its reason as JSON.
     if not _authenticated(request):
         return _forbidden()
-    try:
-        if request.method == "POST":
-            return _locate_batch(request)
-        if request.method != "GET":
-            return _json({"detail": _("Method not allowed")}, status=405)
-        q = request.GET
-        if "address" in q:
-            return _search(q)
-        if "lon" not in q or "lat" not in q:
-            raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
-        lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
-        (text,) = locate_json([(lon, lat)], on=_date(q.get("date")))
-    except RuleViolation as exc:
-        return _bad(exc)
+    if request.method == "POST":
+        return _locate_batch(request)
+    if request.method != "GET":
+        return _json({"detail": _("Method not allowed")}, status=405)
+    q = request.GET
+    if "address" in q:
+        return _search(q)
+    if "lon" not in q or "lat" not in q:
+        raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
+    lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
+    (text,) = locate_json([(lon, lat)], on=_date(q.get("date")))
     if text is None:
         return _json({"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
                       % {"lon": q["lon"], "lat": q["lat"]}, "gap": False, "chain": []}, status=404)

@@ -17,11 +17,11 @@ from rest_framework.views import APIView
 
 from layers.core.errors import RuleViolation
 from layers.grids.models import GridKind
-from layers.staff.selectors import grid_list_in_scope, scope_q
+from layers.staff.scope import scope_for
 
-from ..models import Department, Incident
 from ..photos import MAX_PHOTOS, clean_photo, photo_thumbnail
-from ..selectors import incident_counts_by_grid, incident_get, incident_list, incident_type_list, photo_get
+from ..selectors import (department_get, incident_counts_by_grid, incident_get, incident_get_for_rating, incident_list,
+                         incident_type_list, photo_get)
 from ..services import (IdempotencyConflict, escalation_respond, incident_escalate, incident_intake, incident_move,
                         incident_transition, rating_create)
 from .serializers import incident_detail, incident_summary
@@ -192,8 +192,7 @@ class IncidentEscalateView(APIView):
         department = None
         dep = request.data.get("department")
         if dep not in (None, ""):
-            department = (Department.objects.filter(pk=int(dep)).first() if str(dep).isdigit() else None) \
-                or Department.objects.filter(code=str(dep)).first()
+            department = department_get(ref=dep)
             if department is None:
                 raise RuleViolation("department_unknown", _("Unknown department %(d)r") % {"d": dep})
         incident_escalate(incident=incident, user=request.user, note=str(request.data.get("note") or ""),
@@ -211,15 +210,7 @@ class EscalationRespondView(APIView):
 
 class IncidentRateView(APIView):
     def post(self, request, pk):
-        # The reporter may rate their own case even if it lies outside any grid they work in.
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
-            raise Http404
-        incident = (Incident.objects.filter(scope_q(user=request.user, field="grid")).filter(pk=pk).first()
-                    or Incident.objects.filter(pk=pk, reporter=request.user).first())
-        if incident is None:
-            raise Http404
+        incident = incident_get_for_rating(user=request.user, pk=pk)
         rating = rating_create(incident=incident, user=request.user, score=request.data.get("score"),
                                note=str(request.data.get("note") or ""))
         return Response({"id": rating.pk, "score": rating.score}, status=status.HTTP_201_CREATED)
@@ -286,10 +277,10 @@ class StatsView(APIView):
         if not str(level).isdigit():
             raise RuleViolation("filter_level", _("level must be a grid level number"))
         kind = request.query_params.get("kind", GridKind.BASE)
-        grids = grid_list_in_scope(user=request.user).filter(level=int(level))
+        grids = scope_for(request.user).grids().filter(level=int(level))
         grids = grids.exclude(kind=GridKind.BASE) if kind == "special" else grids.filter(kind=kind)
         grids = list(grids.order_by("code").values("id", "code", "name", "level", "kind"))
-        counts = incident_counts_by_grid(grid_ids=[g["id"] for g in grids], since=since, until=until)
+        counts = incident_counts_by_grid(user=request.user, grid_ids=[g["id"] for g in grids], since=since, until=until)
         return Response({"since": str(since) if since else None, "until": str(until) if until else None,
                          "level": int(level), "grids": [{**g, **counts[g["id"]]} for g in grids]})
 

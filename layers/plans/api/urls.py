@@ -8,7 +8,12 @@ urlpatterns = [
     path("plans/<int:pk>/validate/", views.PlanValidateView.as_view(), name="plan-validate"),
     path("plans/<int:pk>/impact/", views.PlanImpactView.as_view(), name="plan-impact"),
     path("plans/<int:pk>/grids/<int:gid>/", views.PlanGridView.as_view(), name="plan-grid"),
-] + [
-    path(f"plans/<int:pk>/{action}/", views.PlanActionView.as_view(action=action), name=f"plan-{action}")
-    for action in ("split", "merge", "draw", "undo", "redo", "discard", "autopartition", "publish")
+    path("plans/<int:pk>/split/", views.PlanSplitView.as_view(), name="plan-split"),
+    path("plans/<int:pk>/merge/", views.PlanMergeView.as_view(), name="plan-merge"),
+    path("plans/<int:pk>/draw/", views.PlanDrawView.as_view(), name="plan-draw"),
+    path("plans/<int:pk>/undo/", views.PlanUndoView.as_view(), name="plan-undo"),
+    path("plans/<int:pk>/redo/", views.PlanRedoView.as_view(), name="plan-redo"),
+    path("plans/<int:pk>/discard/", views.PlanDiscardView.as_view(), name="plan-discard"),
+    path("plans/<int:pk>/autopartition/", views.PlanAutopartitionView.as_view(), name="plan-autopartition"),
+    path("plans/<int:pk>/publish/", views.PlanPublishView.as_view(), name="plan-publish"),
 ]

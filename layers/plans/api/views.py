@@ -2,6 +2,7 @@
 import json
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +14,8 @@ from .. import services
 from ..autopartition import plan_autopartition
 from ..models import Plan
 from ..selectors import plan_get, plan_list, planner_may_plan
+from .serializers import (AutopartitionIn, DrawIn, GridUpdateIn, MergeIn, NoInput, PlanCreateIn, SplitIn,
+                          read)
 
 
 def _plan(request, pk) -> Plan:
@@ -48,13 +51,13 @@ class PlanListView(APIView):
                           "created_at": p.created_at, "updated_at": p.updated_at} for p in qs[:200]])
 
     def post(self, request):
-        try:
-            parent = Grid.objects.get(pk=int(request.data.get("parent")))
-        except (Grid.DoesNotExist, TypeError, ValueError):
-            raise RuleViolation("parent_unknown", "parent: a grid id is required")
+        d = read(PlanCreateIn, request.data)
+        parent = Grid.objects.filter(pk=d["parent"]).first()
+        if parent is None:
+            raise RuleViolation("parent_unknown", _("parent: a grid id is required"))
         if not planner_may_plan(user=request.user, parent=parent):
             raise Http404
-        plan = services.plan_create(parent=parent, user=request.user, name=str(request.data.get("name", ""))[:100])
+        plan = services.plan_create(parent=parent, user=request.user, name=d["name"])
         return Response(plan_payload(plan), status=status.HTTP_201_CREATED)
 
 
@@ -63,52 +66,82 @@ class PlanDetailView(APIView):
         return Response(plan_payload(_plan(request, pk)))
 
 
-class PlanActionView(APIView):
-    """POST /api/plans/{id}/<action>/: one edit, answered with the whole plan and its problems."""
-    action = ""
+class _PlanAction(APIView):
+    """POST /api/plans/{id}/<action>/: one edit, answered with the whole plan and its problems.
+    Each action is its own view with its own input serializer."""
+    input = NoInput
 
     def post(self, request, pk):
         plan = _plan(request, pk)
-        d, u = request.data, request.user
-        crs = d.get("crs", "wgs84")
-        if self.action == "split":
-            services.plan_split(plan=plan, grid=d.get("grid"), line=d.get("line"), user=u, crs=crs)
-        elif self.action == "merge":
-            grids = d.get("grids")
-            if not isinstance(grids, list):
-                raise RuleViolation("merge_needs_two", "grids: a list of plan grid ids is required")
-            services.plan_merge(plan=plan, grids=grids, user=u)
-        elif self.action == "draw":
-            services.plan_draw(plan=plan, geometry=d.get("geometry"), name=str(d.get("name") or ""),
-                               kind=d.get("kind") or "base", use=d.get("use") or "", user=u)
-        elif self.action == "undo":
-            services.plan_undo(plan=plan, user=u)
-        elif self.action == "redo":
-            services.plan_redo(plan=plan, user=u)
-        elif self.action == "discard":
-            services.plan_discard(plan=plan, user=u)
-        elif self.action == "autopartition":
-            report = plan_autopartition(plan=plan, user=u, target_households=d.get("target_households"),
-                                        band=d.get("band"), lines=d.get("lines"), crs=crs,
-                                        strict_lines=d.get("strict_lines") in (True, "true", "1", 1))
-            out = plan_payload(Plan.objects.get(pk=plan.pk))
-            out["autopartition"] = report
-            return Response(out)
-        elif self.action == "publish":
-            try:
-                result = services.plan_publish(plan=plan, user=u)
-            except services.PlanConflict as conflict:
-                return Response(conflict.as_dict(), status=status.HTTP_409_CONFLICT)
-            return Response(result)
+        self.perform(plan, read(self.input, request.data), request.user)
         return Response(plan_payload(Plan.objects.get(pk=plan.pk)))
+
+    def perform(self, plan: Plan, data: dict, user) -> None:
+        raise NotImplementedError
+
+
+class PlanSplitView(_PlanAction):
+    input = SplitIn
+
+    def perform(self, plan, data, user):
+        services.plan_split(plan=plan, grid=data["grid"], line=data["line"], user=user, crs=data["crs"])
+
+
+class PlanMergeView(_PlanAction):
+    input = MergeIn
+
+    def perform(self, plan, data, user):
+        services.plan_merge(plan=plan, grids=data["grids"], user=user)
+
+
+class PlanDrawView(_PlanAction):
+    input = DrawIn
+
+    def perform(self, plan, data, user):
+        services.plan_draw(plan=plan, geometry=data["geometry"], name=data["name"], kind=data["kind"],
+                           use=data["use"], user=user)
+
+
+class PlanUndoView(_PlanAction):
+    def perform(self, plan, data, user):
+        services.plan_undo(plan=plan, user=user)
+
+
+class PlanRedoView(_PlanAction):
+    def perform(self, plan, data, user):
+        services.plan_redo(plan=plan, user=user)
+
+
+class PlanDiscardView(_PlanAction):
+    def perform(self, plan, data, user):
+        services.plan_discard(plan=plan, user=user)
+
+
+class PlanAutopartitionView(APIView):
+    def post(self, request, pk):
+        plan = _plan(request, pk)
+        d = read(AutopartitionIn, request.data)
+        report = plan_autopartition(plan=plan, user=request.user, target_households=d["target_households"],
+                                    band=d["band"], lines=d["lines"], crs=d["crs"], strict_lines=d["strict_lines"])
+        out = plan_payload(Plan.objects.get(pk=plan.pk))
+        out["autopartition"] = report
+        return Response(out)
+
+
+class PlanPublishView(APIView):
+    def post(self, request, pk):
+        plan = _plan(request, pk)
+        read(NoInput, request.data)
+        # A PlanConflict answers 409 through the error channel (layers/core/api.py).
+        return Response(services.plan_publish(plan=plan, user=request.user))
 
 
 class PlanGridView(APIView):
     def patch(self, request, pk, gid):
         plan = _plan(request, pk)
-        d = request.data
-        services.plan_update_grid(plan=plan, grid=gid, user=request.user, geometry=d.get("geometry"),
-                                  name=d.get("name"), kind=d.get("kind"), use=d.get("use"))
+        d = read(GridUpdateIn, request.data)
+        services.plan_update_grid(plan=plan, grid=gid, user=request.user, geometry=d["geometry"],
+                                  name=d["name"], kind=d["kind"], use=d["use"])
         return Response(plan_payload(Plan.objects.get(pk=plan.pk)))
 
 

@@ -11,8 +11,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers.staff.models import ApiToken, Assignment
-from layers.staff.selectors import scope_q, staff_photo_get, token_get, token_list, user_roles
+from layers.staff.models import ApiToken
+from layers.staff.scope import scope_for
+from layers.staff.selectors import assignment_list, assignment_list_own, staff_photo_get, token_get, token_list
 from layers.staff.services import token_create, token_revoke
 
 from .serializers import TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer
@@ -26,12 +27,8 @@ class StaffListView(APIView):
     ?grid=<code prefix>&role="""
 
     def get(self, request):
-        qs = (Assignment.objects.filter(scope_q(user=request.user, field="grid"), active=True)
-              .select_related("user", "grid").order_by("grid__code", "role", "user__username"))
-        if request.query_params.get("grid"):
-            qs = qs.filter(grid__code__startswith=request.query_params["grid"])
-        if request.query_params.get("role"):
-            qs = qs.filter(role=request.query_params["role"])
+        qs = assignment_list(user=request.user, grid_code=request.query_params.get("grid") or None,
+                             role=request.query_params.get("role") or None)
         return Response([{"username": a.user.username, "name": a.user.get_full_name() or a.user.username,
                           "role": a.role, "grid_id": a.grid_id, "grid_code": a.grid.code, "grid_name": a.grid.name,
                           "duties": a.duties} for a in qs[:5000]])
@@ -41,9 +38,9 @@ class MeView(APIView):
     """The acting user's roles and grids."""
 
     def get(self, request):
-        rows = Assignment.objects.filter(user=request.user, active=True).select_related("grid")
+        rows = assignment_list_own(user=request.user)
         return Response({"username": request.user.username, "name": request.user.get_full_name(),
-                         "roles": sorted(user_roles(user=request.user)),
+                         "roles": sorted(scope_for(request.user).roles),
                          "assignments": [{"role": a.role, "grid_id": a.grid_id,
                                           "grid_code": a.grid.code if a.grid else None, "duties": a.duties}
                                          for a in rows]})

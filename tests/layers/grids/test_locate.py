@@ -189,3 +189,38 @@ def test_in_process_index_agrees_with_the_bulk_assignment_on_every_point(demo_gr
         else:
             assert grid_id == loc.grid["id"] and near == loc.near_boundary
             assert abs(edge - loc.edge_distance_m) <= 0.011
+
+
+def test_moving_an_incident_into_and_out_of_a_gap_follows_the_same_rule(town, make_user):
+    from layers.incidents.services import incident_move
+
+    taxonomy_ensure()
+    user = make_user("resident-4")
+    i = incident_create(user=user, lon=120.002, lat=30.005, description="楼道", type="CA01")
+    i = incident_move(incident=i, user=user, lon=GAP_IN_STREET[0], lat=GAP_IN_STREET[1])
+    i.refresh_from_db()
+    assert i.in_gap and i.grid_id == town["street"].pk
+    assert Incident.objects.get(pk=i.pk).events.filter(kind="moved").exists()
+    i = incident_move(incident=i, user=user, lon=120.006, lat=30.005)
+    i.refresh_from_db()
+    assert not i.in_gap and i.grid_id == town["east"].pk
+
+
+def test_plan_impact_keeps_an_edge_point_with_the_lowest_code_in_sql_and_python(town, make_user):
+    from layers.plans.services import plan_create, plan_households, plan_impact
+    from layers.subjects.services import subject_create
+
+    taxonomy_ensure()
+    edge = Address.objects.create(full_text="边界上", geometry=Point(120.004, 30.005, srid=4490), households=3)
+    addresses_assign_all()
+    edge.refresh_from_db()
+    assert edge.grid_id == town["west"].pk == locate(lon=120.004, lat=30.005).grid["id"]
+    subject_create(address=edge, name="张三", category="other")
+    incident_create(user=make_user("resident-5"), lon=120.004, lat=30.005, description="边界上的事", type="CA01")
+    plan = plan_create(parent=town["community"])
+    west_pg = plan.grids.get(source_grid=town["west"])
+    assert plan_households(plan=plan)[west_pg.pk] == {"addresses": 1, "households": 3}
+    impact = plan_impact(plan=plan)
+    assert impact["moved"] == {"addresses": 0, "households": 0, "subjects": 0, "incidents": 0}
+    flow = next(f for f in impact["flows"] if f["from"] and f["from"]["id"] == town["west"].pk)
+    assert flow["to"]["id"] == west_pg.pk and flow["addresses"] == 1 and flow["subjects"] == 1 and flow["incidents"] == 1

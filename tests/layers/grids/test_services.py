@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.contrib.gis.geos import GEOSGeometry
 
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid, GridCode, GridVersion
@@ -8,11 +8,9 @@ from layers.grids.selectors import grid_coverage_report
 from layers.grids.services import (BatchRuleViolation, GridSpec, grid_create, grid_retire, grid_update,
                                    grids_create)
 
+from tests.support import box
+
 pytestmark = pytest.mark.django_db
-
-
-def box(x0, y0, x1, y1):
-    return Polygon.from_bbox((x0, y0, x1, y1))
 
 
 @pytest.fixture
@@ -146,13 +144,13 @@ def test_retiring_a_grid_fires_the_boundary_hooks(root):
 
     def spy(*, grid_ids, area):
         seen.append((grid_ids, area))
-    hooks.on_boundaries_changed(spy)
+    hooks.on_boundaries_changed(spy, stage="incidents")
     try:
         a = grid_create(parent=root, level=4, name="甲", geometry=box(120, 30, 120.005, 30.01))
         seen.clear()
         grid_retire(grid=a)
     finally:
-        hooks._hooks.remove(spy)
+        hooks.forget(spy)
     assert seen and seen[0][0] == [a.pk] and seen[0][1].equals(a.geometry)
 
 

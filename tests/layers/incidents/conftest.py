@@ -38,14 +38,3 @@ def inside(demo_grids):
         return round(p.x, 7), round(p.y, 7)
     return point
 
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-# Two micro-grids that share an edge (新福康里 1 and 2), and their community.
-GRID_A = "310106013001001"
-GRID_B = "310106013001002"
-COMMUNITY = "310106013001"

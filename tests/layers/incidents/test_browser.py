@@ -3,7 +3,7 @@
 from layers.incidents.services import incident_create, incident_transition
 from layers.incidents.taxonomy import taxonomy_ensure
 
-from .conftest import GRID_A, GRID_B
+from tests.support import GRID_A, GRID_B
 
 
 def test_incident_page_draws_my_incidents_offline(live_server, demo_grids, make_user, tmp_path, chromium):

@@ -42,11 +42,12 @@ def test_demo_is_a_plausible_year_and_loads_once(demo_incidents):
     assert not demo_incidents.exclude(grid__geometry__covers=F("geometry")).exists()
 
 
-def test_gi_star_finds_the_planted_hot_and_cold_grids(demo_incidents):
+def test_gi_star_finds_the_planted_hot_and_cold_grids(demo_incidents, make_user):
     grids = list(Grid.objects.filter(pk__in=grid_leaf_base_ids(), level=4).order_by("code"))
     assert len(grids) == 37
     since = timezone.now() - dt.timedelta(days=365)
-    counts = incident_counts_by_grid(grid_ids=[g.pk for g in grids], since=since)
+    counts = incident_counts_by_grid(user=make_user("gi-admin", is_superuser=True), grid_ids=[g.pk for g in grids],
+                                     since=since)
     gdf = gpd.GeoDataFrame({"code": [g.code for g in grids],
                             "n": [counts[g.pk]["received"] for g in grids]},
                            geometry=[shapely.from_wkb(bytes(g.geometry.wkb)) for g in grids], crs=4490)

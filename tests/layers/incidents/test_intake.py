@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 from layers.incidents.models import Incident, IncidentEvent, IntakeKey, Photo
 from layers.incidents.services import incident_create
 
-from .conftest import GRID_A
+from tests.factories import JpegWithGpsFactory
+from tests.support import GRID_A
 
 pytestmark = pytest.mark.django_db
 
@@ -128,19 +129,8 @@ def test_special_grids_are_recorded(taxonomy, demo_grids):
     assert incident.grid.kind == "base" and incident.grid.level == 4
 
 
-def jpeg_with_gps() -> bytes:
-    img = Image.new("RGB", (64, 48), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x010F] = "FictionalCam"  # Make
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "N", (31.0, 13.0, 20.0), "E", (121.0, 26.0, 40.0)
-    out = io.BytesIO()
-    img.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
-
-
 def test_uploaded_jpeg_loses_exif_and_gps(api, taxonomy, inside, media):
-    raw = jpeg_with_gps()
+    raw = JpegWithGpsFactory()
     with Image.open(io.BytesIO(raw)) as check:
         assert check.getexif().get_ifd(0x8825), "the test photo must carry GPS tags"
     lon, lat = inside(GRID_A)

@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 
 from layers.incidents.models import Photo
 
-from .conftest import GRID_A, GRID_B
+from tests.factories import JpegWithGpsFactory
+from tests.support import GRID_A, GRID_B, body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +17,7 @@ SECRET_MAKE = "FictionalCam-7731"
 
 
 def jpeg_with_gps(size=(640, 480)) -> bytes:
-    img = Image.new("RGB", size, (30, 120, 200))
-    exif = Image.Exif()
-    exif[0x010F] = SECRET_MAKE  # Make
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "N", (31.0, 13.0, 20.0), "E", (121.0, 26.0, 40.0)
-    out = io.BytesIO()
-    img.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
+    return JpegWithGpsFactory(size=size, colour=(30, 120, 200), make=SECRET_MAKE)
 
 
 def api_for(user) -> APIClient:
@@ -42,10 +36,6 @@ def case(taxonomy, inside, media, make_user, demo_grids):
                                                "description": "井盖缺失", "photo": upload}, format="multipart")
     assert r.status_code == 201, r.content
     return {"id": r.json()["id"], "photo": Photo.objects.get(incident_id=r.json()["id"]), "head": head}
-
-
-def body_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def test_detail_lists_scoped_photo_urls_not_media(case):

@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 from layers.grids.models import Grid
 from layers.plans.models import Plan
 
-from .test_services import AREA, add_addresses, crossing_line
+from tests.support import AREA, add_addresses, crossing_line
 
 pytestmark = pytest.mark.django_db
 

@@ -1,23 +1,18 @@
 """Auto-partition along given lines (roads, rivers, walls): children are unions of the faces
 the lines cut the parent into, so their shared edges run along the lines."""
 import itertools
-import random
 
 import pytest
 import shapely
-from django.contrib.gis.geos import Point
 from rest_framework.test import APIClient
 
-from layers.addresses.models import Address
 from layers.grids.geometry import geodesic_area_m2
-from layers.grids.locate import locate
 from layers.plans.autopartition import plan_autopartition
 from layers.plans.services import plan_create, plan_validate
 
-from .test_services import AREA, shp
+from tests.support import AREA, M, cells_of, fill, shp
 
 pytestmark = pytest.mark.django_db
-M = 1 / 111_320.0  # about a metre in degrees (a little less in longitude here)
 
 
 def roads_through_centre(parent, xs=None, ys=None):
@@ -30,32 +25,6 @@ def roads_through_centre(parent, xs=None, ys=None):
     ys = [c.y] if ys is None else ys
     lines = [[[x, miny - 0.001], [x, maxy + 0.001]] for x in xs] + [[[minx - 0.001, y], [maxx + 0.001, y]] for y in ys]
     return poly, {"type": "MultiLineString", "coordinates": lines}
-
-
-def fill(face, households, seed, per=10):
-    """Addresses of `per` households each inside `face`, kept 3 m off its edges, totalling
-    `households` (a multiple of `per`)."""
-    rnd = random.Random(seed)
-    inner = face.buffer(-3 * M)
-    minx, miny, maxx, maxy = inner.bounds
-    made = 0
-    while made < households:
-        x, y = rnd.uniform(minx, maxx), rnd.uniform(miny, maxy)
-        if not inner.contains(shapely.Point(x, y)):
-            continue
-        loc = locate(lon=x, lat=y)
-        Address.objects.create(full_text=f"测试路{seed}-{made}号", households=per, geometry=Point(x, y, srid=4490),
-                               grid_id=loc.grid["id"] if loc else None)
-        made += per
-
-
-def cells_of(poly, xs, ys):
-    """The parent cut by the vertical lines xs and horizontal lines ys (as the roads do)."""
-    minx, miny, maxx, maxy = poly.bounds
-    bx = [minx - 1] + sorted(xs) + [maxx + 1]
-    by = [miny - 1] + sorted(ys) + [maxy + 1]
-    return [poly.intersection(shapely.box(bx[i], by[j], bx[i + 1], by[j + 1]))
-            for i in range(len(bx) - 1) for j in range(len(by) - 1)]
 
 
 def assert_partition(plan, poly, roads, n):

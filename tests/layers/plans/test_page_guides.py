@@ -5,8 +5,7 @@ import shapely
 
 from layers.plans.models import Plan
 
-from .test_autopartition_lines import M, cells_of, fill
-from .test_services import AREA, shp
+from tests.support import AREA, M, cells_of, fill, shp
 
 
 def test_guide_lines_drawn_on_the_planner_page_become_the_auto_partition_cuts(live_server, demo_grids, make_user,

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from layers.addresses.models import Address
 from layers.core.errors import RuleViolation
-from layers.grids.geometry import geodesic_area_m2
+from layers.grids.geometry import geodesic_area_m2, shares_edge
 from layers.grids.services import GridSpec, grid_create, grids_create
-from layers.plans.services import _adjacent, plan_create, plan_households, plan_merge, plan_split, plan_validate
+from layers.plans.services import plan_create, plan_households, plan_merge, plan_split, plan_validate
 
 pytestmark = pytest.mark.django_db
 X0, Y0, W, H = 121.30, 31.10, 0.012, 0.008
@@ -66,7 +66,7 @@ def test_split_and_merge_keep_union_equal_to_parent(db, seed, n, line, ops):
                 sa, sb = (shapely.from_wkb(bytes(x.geometry.wkb)) for x in (a, b))
                 try:
                     plan_merge(plan=plan, grids=[a.pk, b.pk])
-                    assert _adjacent(sa, sb, 1e-7)
+                    assert shares_edge(sa, sb, 1e-7)
                 except RuleViolation as v:
                     assert v.rule == "merge_not_adjacent"
             check_tiling(plan, rect)

@@ -1,8 +1,6 @@
-import random
 
 import pytest
 import shapely
-from django.contrib.gis.geos import Point
 
 from layers.addresses.models import Address
 from layers.core.errors import RuleViolation
@@ -13,40 +11,9 @@ from layers.plans.models import PlanGrid, PlanStatus
 from layers.plans.services import (PlanConflict, plan_create, plan_draw, plan_impact, plan_merge, plan_publish,
                                    plan_redo, plan_split, plan_undo, plan_update_grid, plan_validate)
 
+from tests.support import AREA, add_addresses, crossing_line, shp
+
 pytestmark = pytest.mark.django_db
-AREA = "310106013001"  # 新福康里居民区, four residential micro-grids
-
-
-def shp(g):
-    return shapely.from_wkb(bytes(g.wkb))
-
-
-def add_addresses(parent, n=60, seed=1):
-    rnd = random.Random(seed)
-    poly = shp(parent.geometry)
-    minx, miny, maxx, maxy = poly.bounds
-    made = []
-    while len(made) < n:
-        x, y = rnd.uniform(minx, maxx), rnd.uniform(miny, maxy)
-        if not poly.contains(shapely.Point(x, y)):
-            continue
-        loc = locate(lon=x, lat=y)
-        made.append(Address.objects.create(full_text=f"测试路{len(made)}号", households=rnd.randint(1, 20),
-                                           geometry=Point(x, y, srid=4490), grid_id=loc.grid["id"] if loc else None))
-    return made
-
-
-def crossing_line(pg, short_m=0.0):
-    """A north-south line through the grid's centroid, stopping short_m metres inside the edge."""
-    s = shp(pg.geometry)
-    c = s.centroid
-    miny, maxy = s.bounds[1], s.bounds[3]
-    vertical = shapely.LineString([(c.x, miny - 1), (c.x, maxy + 1)]).intersection(s)
-    part = max(shapely.get_parts(vertical), key=lambda p: p.length) if vertical.geom_type.startswith("Multi") else vertical
-    (x0, y0), (x1, y1) = part.coords[0], part.coords[-1]
-    d = short_m / 111_320.0
-    lo, hi = sorted([y0, y1])
-    return {"type": "LineString", "coordinates": [[x0, lo + d], [x1, hi - d]]}
 
 
 def test_new_plan_copies_the_current_base_children_and_fingerprints_them(demo_grids, make_user):

@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from layers.grids.selectors import grid_leaf_base_ids
 from layers.staff import demo
 from layers.staff.models import Assignment, Duty, Role
-from layers.staff.selectors import scope_paths, staff_public_list, user_sees_small_counts
+from layers.staff.scope import scope_for
+from layers.staff.selectors import staff_public_list
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_scope_and_small_count_rules(demo_grids, make_user):
     street, micro = demo_grids["310106013000"], demo_grids["310106013001001"]
     head = make_user("s-head", Role.GRID_HEAD, micro)
     leader = make_user("s-leader", Role.STREET_LEADER, street)
-    assert scope_paths(user=head) == [micro.path]
-    assert user_sees_small_counts(user=head)
-    assert not user_sees_small_counts(user=leader)
+    assert list(scope_for(head).paths) == [micro.path]
+    assert scope_for(head).sees_small_counts
+    assert not scope_for(leader).sees_small_counts
     assert staff_public_list(grid_id=micro.pk) == []  # no one consented

@@ -12,32 +12,20 @@ from layers.staff.models import Role, StaffProfile
 from layers.staff.selectors import staff_public_list
 from layers.staff.services import staff_profile_photo_set, staff_profile_set
 
+from tests.factories import JpegWithGpsFactory, PngFactory
+from tests.support import body_of
+
 pytestmark = pytest.mark.django_db
 
 MICRO = "310106013001001"
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def png(colour=(200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (120, 160), colour).save(out, format="PNG")
-    return out.getvalue()
+    return PngFactory(size=(120, 160), colour=colour)
 
 
 def jpeg_with_gps() -> bytes:
-    img = Image.new("RGB", (120, 160), (10, 90, 160))
-    exif = Image.Exif()
-    exif[0x010F] = "FictionalCam-Staff"
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2], gps[3], gps[4] = "N", (31.0, 13.0, 20.0), "E", (121.0, 26.0, 40.0)
-    out = io.BytesIO()
-    img.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
+    return JpegWithGpsFactory(size=(120, 160), colour=(10, 90, 160), make="FictionalCam-Staff")
 
 
 @pytest.fixture
@@ -50,10 +38,6 @@ def people(media, demo_grids, make_user):
     staff_profile_photo_set(profile=p_shown, content=png(), name="t-shown")
     staff_profile_photo_set(profile=p_hidden, content=png((0, 0, 0)), name="t-hidden")
     return {"grid": grid, "shown": p_shown, "hidden": p_hidden}
-
-
-def body_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def test_consenting_staff_photo_is_public(people, client):

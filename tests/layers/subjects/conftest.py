@@ -6,10 +6,7 @@ from layers.addresses.services import address_create
 from layers.staff.models import Role
 from layers.subjects.services import subject_create
 
-G1, G2, G3 = "310106013001001", "310106013001002", "310106013002001"
-COMMUNITY = "310106013001"
-STREET = "310106013000"
-PHONE, ID_NUMBER = "13912345678", "310101199001011234"
+from tests.support import COMMUNITY, G1, G2, G3, ID_NUMBER, PHONE, STREET_CODE
 
 
 def inside(grid):
@@ -36,8 +33,8 @@ def world(demo_grids, make_user):
         "member": make_user("t-member", Role.GRID_MEMBER, g[G1]),
         "head2": make_user("t-head2", Role.GRID_HEAD, g[G2]),
         "chief": make_user("t-chief", Role.STATION_CHIEF, g[COMMUNITY]),
-        "leader": make_user("t-leader", Role.STREET_LEADER, g[STREET]),
-        "planner": make_user("t-planner", Role.PLANNER, g[STREET]),
+        "leader": make_user("t-leader", Role.STREET_LEADER, g[STREET_CODE]),
+        "planner": make_user("t-planner", Role.PLANNER, g[STREET_CODE]),
     }
     return {"grids": g, "addr": addr, "s1": s1, "s2": s2, "s3": s3, "users": users,
             "today": dt.date.today()}

@@ -4,7 +4,7 @@ import pytest
 
 from layers.subjects.models import RevealLog
 
-from .conftest import ID_NUMBER, PHONE
+from tests.support import ID_NUMBER, PHONE
 
 
 @pytest.mark.django_db(transaction=True)

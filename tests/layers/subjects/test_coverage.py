@@ -4,10 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from layers.staff.scope import scope_for
 from layers.subjects.selectors import coverage_list
 from layers.subjects.services import subject_create, visit_create
 
-from .conftest import COMMUNITY, G1, G2, G3
+from tests.support import COMMUNITY, G1, G2, G3
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,7 @@ def test_visited_within_cadence_is_the_share_of_subjects_seen_in_time(world):
 
 def test_coverage_takes_a_constant_number_of_queries(world):
     leader = world["users"]["leader"]
+    scope_for(leader)  # built once per request, before any selector runs
     with CaptureQueriesContext(connection) as few:
         coverage_list(user=leader, level=3)
     with CaptureQueriesContext(connection) as many:

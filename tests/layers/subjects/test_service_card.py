@@ -3,7 +3,7 @@ import pytest
 from layers.staff.models import Role
 from layers.staff.services import staff_profile_set
 
-from .conftest import G1
+from tests.support import G1
 
 pytestmark = pytest.mark.django_db
 

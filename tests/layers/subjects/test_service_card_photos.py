@@ -1,23 +1,19 @@
 """The public service card shows the photos of consenting staff, through the public photo route."""
-import io
 
 import pytest
-from PIL import Image
 
 from layers.staff.services import staff_profile_photo_set, staff_profile_set
 
-from .conftest import G1
+from tests.factories import PngFactory
+from tests.support import G1
 
 
 def png(colour) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (90, 90), colour).save(out, format="PNG")
-    return out.getvalue()
+    return PngFactory(size=(90, 90), colour=colour)
 
 
 @pytest.fixture
-def photographed(world, make_user, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def photographed(world, make_user, media):
     shown = staff_profile_set(user=world["users"]["member"], display_name="王网格", show_publicly=True)
     staff_profile_photo_set(profile=shown, content=png((20, 120, 60)), name="card-shown")
     hidden = staff_profile_set(user=make_user("c-hidden", "grid_member", world["grids"][G1]),

@@ -9,7 +9,7 @@ from layers.subjects.models import Subject
 from layers.subjects.selectors import visit_due_list
 from layers.subjects.services import visit_create
 
-from .conftest import G1, G3
+from tests.support import G1, G3
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from layers.core.views import PAGES
+from layers.core.pages import PAGES
 
 DEMO_PASSWORD = "geogrid-demo"
 

@@ -4,7 +4,7 @@ import re
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.test import override_settings
 
-from maps.widgets import OfflineOpenLayersWidget
+from layers.grids.widgets import OfflineOpenLayersWidget
 
 
 def render(**settings):

@@ -1,43 +1,27 @@
 """Benchmark: the leaders' coverage map page for a district of 10,000 micro-grids.
 
-    .venv/bin/python -m maps.bench [--grids 10000] [--repeat 3]
+    .venv/bin/python -m bench.run --suite maps [--size small|medium|full] [--grids N] [--repeat 3]
 
 Builds synthetic irregular micro-grids (~30 vertices each, shared edges, 100 per residential
 area) with one address each in a separate database `geogrid_bench_maps` (created and
 migrated on first use, reused after), then times GET /maps/coverage/ as a superuser: the grid
 GeoJSON built in SQL with geometry simplified, the coverage figures, the folium build and the
 page render. Reference: the same page with the grid frame from Django's GeoJSON serializer
-(full geometry, serialised in Python). Prints JSON lines {"name","value","unit","reference","ratio"}.
-Not part of the test suite.
+(full geometry, serialised in Python). Prints JSON lines {"name","value","unit","reference","ratio"}
+through bench.run.emit. Not part of the test suite.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
+# Its own database: the synthetic district must not mix with the locate benchmark's city.
 DB_NAME = "geogrid_bench_maps"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _setup_django():
-    os.environ["GEOGRID_DB_NAME"] = DB_NAME
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geogrid.settings.local")
-    if not os.environ.get("DATABASE_URL"):
-        subprocess.run([str(ROOT / "scripts" / "pg.sh"), "start"], check=True, env=os.environ,
-                       stdout=subprocess.DEVNULL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+# Micro-grids per --size of bench.run; `full` is the district of 10,000 the figures were taken on.
+SIZES = {"small": 500, "medium": 2_000, "full": 10_000}
 
 
 def _edge_points(a, b, key, k=7, amp=0.12, rng_seed=11):
@@ -188,69 +172,56 @@ def time_page(url: str, repeat: int) -> tuple[float, int]:
     return statistics.median(times), len(r.content)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--grids", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args(argv)
-    _setup_django()
-    t = time.perf_counter()
-    ensure_grids(args.grids)
-    setup_s = time.perf_counter() - t
+def run(*, grids: int, repeat: int = 3) -> None:
+    """Build (once) the district of `grids` micro-grids and print the figures. Django is set up
+    on the maps bench database by bench.run."""
+    from django.contrib.auth import get_user_model
     from django.test.utils import override_settings
 
-    from maps import selectors
-
-    url = "/maps/coverage/?metric=households&level=4"
-    with override_settings(ALLOWED_HOSTS=["testserver"]):
-        fast, size = time_page(url, args.repeat)
-        original = selectors.grid_frame
-        selectors.grid_frame = _serializer_grid_frame
-        try:
-            ref, ref_size = time_page(url, max(1, args.repeat - 1))
-        finally:
-            selectors.grid_frame = original
+    import maps.views
+    from layers.grids import frames
     from layers.grids.models import Grid
     from layers.grids.selectors import grids_geojson
+    from layers.subjects import selectors as subjects_selectors
 
-    from django.contrib.auth import get_user_model
+    from .run import emit
 
+    t = time.perf_counter()
+    ensure_grids(grids)
+    setup_s = time.perf_counter() - t
+    url = "/maps/coverage/?metric=households&level=4"
+    with override_settings(ALLOWED_HOSTS=["testserver"]):
+        fast, size = time_page(url, repeat)
+        # The reference page: every grid frame of the page (coverage layers and outline) read
+        # through Django's serializer instead of the WKB reader.
+        originals = subjects_selectors.grid_frame, maps.views.grid_frame
+        subjects_selectors.grid_frame = maps.views.grid_frame = _serializer_grid_frame
+        try:
+            ref, ref_size = time_page(url, max(1, repeat - 1))
+        finally:
+            subjects_selectors.grid_frame, maps.views.grid_frame = originals
     qs = Grid.objects.filter(level=4, valid_to__isnull=True)
     user = get_user_model().objects.get(username="bench-maps")
     t = time.perf_counter()
     for level in (3, 4):
-        selectors.coverage_rows(user=user, level=level)
+        subjects_selectors.coverage_list(user=user, level=level)
     figures_s = time.perf_counter() - t
     t = time.perf_counter()
-    grids_geojson(qs, tolerance=selectors.DEFAULT_TOLERANCE)
+    grids_geojson(qs, tolerance=frames.DEFAULT_TOLERANCE)
     sql_s = time.perf_counter() - t
     ids = list(qs.values_list("pk", flat=True))
     t = time.perf_counter()
-    selectors.grid_frame(ids=ids, tolerance=selectors.tolerance_for(len(ids)))
+    frames.grid_frame(ids=ids, tolerance=frames.tolerance_for(len(ids)))
     wkb_s = time.perf_counter() - t
     t = time.perf_counter()
     _serializer_grid_frame(qs)
     ser_s = time.perf_counter() - t
     n = qs.count()
-    lines = [
-        {"name": f"maps_coverage_page_{n}_grids", "value": round(fast, 3), "unit": "s",
-         "reference": round(ref, 3), "ratio": round(ref / fast, 2), "bytes": size, "reference_bytes": ref_size},
-        # The page without the coverage figures (layers.subjects coverage_list), i.e. the maps part.
-        {"name": f"maps_coverage_page_without_figures_{n}_grids", "value": round(fast - figures_s, 3), "unit": "s",
-         "reference": round(ref - figures_s, 3), "ratio": round((ref - figures_s) / max(fast - figures_s, 1e-9), 2)},
-        {"name": f"coverage_figures_{n}_grids", "value": round(figures_s, 3), "unit": "s", "reference": None,
-         "ratio": None},
-        {"name": f"maps_grid_frame_wkb_{n}_grids", "value": round(wkb_s, 3), "unit": "s",
-         "reference": round(ser_s, 3), "ratio": round(ser_s / wkb_s, 2)},
-        {"name": f"grids_geojson_sql_{n}_grids", "value": round(sql_s, 3), "unit": "s",
-         "reference": round(ser_s, 3), "ratio": round(ser_s / sql_s, 2)},
-    ]
-    for line in lines:
-        print(json.dumps(line, ensure_ascii=False))
+    emit(f"maps_coverage_page_{n}_grids", fast, "s", ref, bytes=size, reference_bytes=ref_size)
+    # The page without the coverage figures (layers.subjects coverage_list), i.e. the maps part.
+    emit(f"maps_coverage_page_without_figures_{n}_grids", fast - figures_s, "s", ref - figures_s)
+    emit(f"coverage_figures_{n}_grids", figures_s, "s")
+    emit(f"maps_grid_frame_wkb_{n}_grids", wkb_s, "s", ser_s)
+    emit(f"grids_geojson_sql_{n}_grids", sql_s, "s", ser_s)
     print(json.dumps({"name": "maps_bench_setup", "value": round(setup_s, 2), "unit": "s", "reference": None,
                       "ratio": None}), file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

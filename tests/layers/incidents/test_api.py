@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from layers.incidents.services import incident_create
 
-from .conftest import COMMUNITY, GRID_A, GRID_B
+from tests.support import COMMUNITY, GRID_A, GRID_B
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,6 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The main pages, listed on the home page and in the navigation. Only paths and labels: core
+knows no later layer's code, so the home view itself lives in the project (geogrid/views.py)."""
 from django.utils.translation import gettext_lazy as _
-
-from layers.staff.access import route_access
-from layers.staff.selectors import user_roles
 
 # The main pages, in the order the home page lists them; a layer adds its own by name here.
 PAGES = [
@@ -21,8 +18,3 @@ PAGES = [
     ("/admin/", _("administration")),
 ]
 
-
-@login_required
-@route_access
-def home(request):
-    return render(request, "core/home.html", {"pages": PAGES, "roles": sorted(user_roles(user=request.user))})

@@ -3,7 +3,7 @@ import pytest
 
 from layers.subjects.models import RevealLog
 
-from .conftest import G1, ID_NUMBER, PHONE
+from tests.support import G1, ID_NUMBER, PHONE
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_admin_pages_never_show_sensitive_values(world, client_for, make_user):
 
 def test_field_staff_add_subjects_in_their_grids_only(world, client_for):
     from layers.subjects.models import Subject
-    from .conftest import G2
+    from tests.support import G2
     c = client_for(world["users"]["member"])
     body = {"address": world["addr"][G1].pk, "name": "新对象", "category": "hk_macao_taiwan", "phone": "13600001234"}
     r = c.post("/api/subjects/", body, content_type="application/json")

@@ -1,4 +1,4 @@
--- Figures of special grids for their map tooltips: addresses and households of the Address
+-- Figures of special grids for their map tooltips (subjects.selectors.special_grid_figures): addresses and households of the Address
 -- points inside each (the addresses layer keeps addresses_addressspecialgrid current), and the
 -- geodesic area in m². Only addresses in the user's scope count (%(everything)s, or a micro-grid
 -- whose path starts with one of %(patterns)s): a special grid may reach past a grid head's

@@ -10,14 +10,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.forms.widgets import OpenLayersWidget
 
-from .basemap import basemap_from_settings
+from layers.core.basemap import basemap_from_settings
 
 # Where the map opens when there is no geometry yet (lon, lat); the demo street by default.
 DEFAULT_CENTRE = (121.445, 31.225)
 
 
 class OfflineOpenLayersWidget(OpenLayersWidget):
-    template_name = "maps/widgets/offline_openlayers.html"
+    template_name = "grids/widgets/offline_openlayers.html"
     map_width = 800
     map_height = 500
 
@@ -38,7 +38,3 @@ class OfflineOpenLayersWidget(OpenLayersWidget):
         lon, lat = getattr(settings, "GEOGRID_MAP_CENTRE", DEFAULT_CENTRE)
         context.update({"tiles": tiles, "default_lon": lon, "default_lat": lat, "default_zoom": 14})
         return context
-
-
-# The name the grids admin imports.
-OfflineMapWidget = OfflineOpenLayersWidget

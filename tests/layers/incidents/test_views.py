@@ -7,7 +7,7 @@ from layers.grids.services import grid_update
 from layers.incidents.models import IncidentEvent
 from layers.incidents.services import incident_create, incident_transition
 
-from .conftest import GRID_A, GRID_B
+from tests.support import GRID_A, GRID_B
 
 
 @pytest.mark.django_db

@@ -1,0 +1,96 @@
+"""Names shared by tests: codes of the demo street's grids (fixtures/demo_grids.geojson) and the
+values the subjects tests plant. Tests import these from here, never from another test module
+or a conftest."""
+
+STREET_CODE = "310106013000"
+COMMUNITY = "310106013001"
+# Two micro-grids of COMMUNITY that share an edge (新福康里 1 and 2), and one of the next community.
+GRID_A = "310106013001001"
+GRID_B = "310106013001002"
+GRID_C = "310106013002001"
+
+# The subjects tests' world (tests/layers/subjects/conftest.py): one subject in each micro-grid.
+G1, G2, G3 = GRID_A, GRID_B, GRID_C
+PHONE, ID_NUMBER = "13912345678", "310101199001011234"
+
+
+def box(x0: float, y0: float, x1: float, y1: float):
+    """A rectangle in lon/lat (storage SRID) for grids built in a test."""
+    from django.contrib.gis.geos import Polygon
+
+    return Polygon.from_bbox((x0, y0, x1, y1))
+
+
+def body_of(response) -> bytes:
+    """The bytes of a response, streamed (files) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+# Plans: the area the planner tests redraw, and drawing helpers.
+AREA = "310106013001"  # 新福康里居民区, four residential micro-grids
+M = 1 / 111_320.0  # about a metre in degrees (a little less in longitude here)
+
+
+def shp(g):
+    """A GEOS geometry as shapely."""
+    import shapely
+
+    return shapely.from_wkb(bytes(g.wkb))
+
+
+def random_points_in(poly, n: int, seed: int):
+    """n random points strictly inside a shapely polygon, the same for the same seed."""
+    import random
+
+    import shapely
+
+    rnd = random.Random(seed)
+    minx, miny, maxx, maxy = poly.bounds
+    while n:
+        x, y = rnd.uniform(minx, maxx), rnd.uniform(miny, maxy)
+        if poly.contains(shapely.Point(x, y)):
+            n -= 1
+            yield rnd, x, y
+
+
+def add_addresses(parent, n=60, seed=1):
+    """n addresses of 1-20 households at random points of a grid."""
+    from tests.factories import AddressFactory
+
+    return [AddressFactory(full_text=f"测试路{i}号", households=rnd.randint(1, 20), lon=x, lat=y)
+            for i, (rnd, x, y) in enumerate(random_points_in(shp(parent.geometry), n, seed))]
+
+
+def fill(face, households, seed, per=10):
+    """Addresses of `per` households each inside `face`, kept 3 m off its edges, totalling
+    `households` (a multiple of `per`)."""
+    from tests.factories import AddressFactory
+
+    for i, (_rnd, x, y) in enumerate(random_points_in(face.buffer(-3 * M), -(-households // per), seed)):
+        AddressFactory(full_text=f"测试路{seed}-{i * per}号", households=per, lon=x, lat=y)
+
+
+def crossing_line(pg, short_m=0.0):
+    """A north-south line through the grid's centroid, stopping short_m metres inside the edge."""
+    import shapely
+
+    s = shp(pg.geometry)
+    c = s.centroid
+    miny, maxy = s.bounds[1], s.bounds[3]
+    vertical = shapely.LineString([(c.x, miny - 1), (c.x, maxy + 1)]).intersection(s)
+    part = max(shapely.get_parts(vertical), key=lambda p: p.length) if vertical.geom_type.startswith("Multi") else vertical
+    (x0, y0), (x1, y1) = part.coords[0], part.coords[-1]
+    d = short_m / 111_320.0
+    lo, hi = sorted([y0, y1])
+    return {"type": "LineString", "coordinates": [[x0, lo + d], [x1, hi - d]]}
+
+
+def cells_of(poly, xs, ys):
+    """The parent cut by the vertical lines xs and horizontal lines ys (as the roads do)."""
+    import shapely
+
+    minx, miny, maxx, maxy = poly.bounds
+    bx = [minx - 1] + sorted(xs) + [maxx + 1]
+    by = [miny - 1] + sorted(ys) + [maxy + 1]
+    return [poly.intersection(shapely.box(bx[i], by[j], bx[i + 1], by[j + 1]))
+            for i in range(len(bx) - 1) for j in range(len(by) - 1)]
