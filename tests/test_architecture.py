@@ -10,7 +10,8 @@ from django.apps import apps
 ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. A module may import from its own layer and the layers before it, never after.
-LAYERS = ["core", "grids", "staff", "addresses", "incidents", "subjects", "overview", "plans", "maps"]
+LAYERS = ["core", "grids", "staff", "addresses", "incidents", "subjects", "overview", "plans", "open311", "ogc",
+          "maps"]
 # Apps whose rows are people, incidents, visits or patrols (and what hangs off them): read
 # only through scoped selectors.
 SCOPED_APPS = {"staff", "incidents", "subjects", "patrols"}

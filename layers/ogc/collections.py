@@ -67,9 +67,10 @@ def _grids(kind: str, level: int | None = None):
 
 
 def _addresses(user, interval):
-    from layers.addresses.selectors import address_list
+    # Standard addresses are the street's registry (no people): not scoped.
+    from layers.addresses.models import Address
 
-    return address_list()
+    return Address.objects.all()
 
 
 def _incidents(user, interval):

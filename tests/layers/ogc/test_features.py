@@ -6,7 +6,7 @@ from django.test import Client
 
 from layers.grids.models import Grid, GridKind
 
-from .conftest import GRID_A, GRID_B
+GRID_A, GRID_B = "310106013001001", "310106013001002"  # neighbours in one community
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import Client
 from layers.addresses.models import Address
 from layers.grids.models import Grid, GridKind
 
-from .conftest import GRID_A
+GRID_A = "310106013001001"
 
 pytestmark = pytest.mark.django_db
 
