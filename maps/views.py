@@ -21,7 +21,8 @@ from layers.grids.frames import DEFAULT_TOLERANCE, grid_frame
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_list
 from layers.incidents.models import IncidentClass
-from layers.incidents.selectors import incident_frame, incident_period, incident_received_by_grid, since_days
+from layers.incidents.selectors import (incident_first_day, incident_frame, incident_period, incident_received_by_grid,
+                                       since_days)
 from layers.staff.access import route_access
 from layers.staff.selectors import own_grid_list, scoped_base_levels, scoped_grid_list
 from layers.subjects.selectors import coverage_frame, special_grid_frame
@@ -165,13 +166,27 @@ def hotspots(request):
     table = [r for r in table if r["class"] != "none"]
     today = timezone.localdate()
     last_day = until or today
+    first = incident_first_day(user=request.user)
+    reach = min(SLIDER_WEEKS, -(-(today - first).days // 7)) if first else 0
     return _render(request, "maps/hotspots.html", m, {
+        "summary": hotspot_summary(table, incident_total=len(incidents)),
         "title": _("Hotspots"), "days": days, "days_choices": DAYS_CHOICES, "incident_class": incident_class or "",
         "classes": _incident_classes(), "table": table, "incident_total": len(incidents),
         "grid_total": len(gdf), "too_few_grids": len(gdf) < GI_MIN_GRIDS,
         "until": until.isoformat() if until else "", "today": today.isoformat(),
-        "slider_value": -min((today - last_day).days // 7, SLIDER_WEEKS), "slider_weeks": SLIDER_WEEKS,
+        "slider_value": -min((today - last_day).days // 7, reach), "slider_weeks": reach,
         "first_day": (last_day - dt.timedelta(days=days - 1)).isoformat(), "last_day": last_day.isoformat()})
+
+
+def hotspot_summary(table: list[dict], *, incident_total: int) -> dict:
+    """What the hot and cold spot table says, for a leader: which grids have clearly more (or
+    fewer) cases than the grids around them, strongest first, named with their case counts."""
+    def named(rows):
+        return "、".join(_("%(name)s (%(n)s cases)") % {"name": r["name"], "n": r["count"]} for r in rows[:5])
+    hot = [r for r in table if r["class"].startswith("hot")]
+    cold = [r for r in table if r["class"].startswith("cold")]
+    return {"hot": len(hot), "cold": len(cold), "hot_names": named(hot), "cold_names": named(cold),
+            "more_hot": max(0, len(hot) - 5), "more_cold": max(0, len(cold) - 5), "total": incident_total}
 
 
 @login_required

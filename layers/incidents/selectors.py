@@ -154,6 +154,13 @@ def since_days(days: int) -> dt.datetime:
     return timezone.now() - dt.timedelta(days=days)
 
 
+def incident_first_day(*, user) -> dt.date | None:
+    """The local day of the earliest case in the user's scope (None when there is none): time
+    controls reach back no further than the data."""
+    first = incident_list(user=user).order_by("reported_at").values_list("reported_at", flat=True).first()
+    return timezone.localtime(first).date() if first else None
+
+
 def incident_period(*, days: int, until: dt.date | None = None) -> tuple[dt.datetime, dt.datetime | None]:
     """(since, until) of a window of `days` days: ending now, or ending with the whole local
     day `until` (the end is exclusive: midnight after it)."""

@@ -239,3 +239,26 @@ def test_coverage_tooltip_flags_are_words_not_codes(client, leader):
     flags = {f["properties"].get("flags") for f in _tooltip_features(html)} - {None, ""}
     assert flags and not any("_" in f for f in flags), flags
     assert any("户数" in f for f in flags)
+
+
+def test_hotspot_page_says_in_plain_words_which_grids_stand_out(client, leader, demo_grids):
+    from django.utils import timezone
+
+    from layers.incidents import demo
+    from layers.incidents.models import Incident
+    from layers.staff import demo as staff_demo
+
+    staff_demo.load()
+    demo.load()
+    html = get(client, leader, "/maps/hotspots/?days=90").content.decode()
+    summary = re.search(r'<p class="map-note hotspot-summary" id="hotspot-summary">(.*?)</p>', html, re.S).group(1)
+    hot = demo_grids["310106013008001"]  # the demo's planted market cluster
+    assert hot.name in summary and "明显多于周边" in summary
+    # No statistics jargon (Gi*, z, p): the summary is words, names and counts only.
+    assert re.search(r"[A-Za-z*]", re.sub(r"<[^>]+>", "", summary)) is None, summary
+    # The statistics stay one click away, behind a details toggle.
+    assert re.search(r"<details[^>]*>\s*<summary>[^<]+</summary>.*Gi\*.*id=\"hotspot-table\"", html, re.S)
+    # The time control reaches back to the first case and no further.
+    first = timezone.localtime(Incident.objects.order_by("reported_at").first().reported_at).date()
+    weeks = -(-(timezone.localdate() - first).days // 7)
+    assert f'min="-{min(weeks, 104)}"' in html
