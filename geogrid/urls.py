@@ -30,5 +30,8 @@ urlpatterns = [
     path("api/", include("layers.plans.api.urls")),
     path("", include("layers.plans.urls")),
     path("", include("layers.imports.urls")),
+    # Machine clients: Open311 for city systems, OGC API Features and vector tiles for GIS.
+    path("", include("layers.open311.urls")),
+    path("", include("layers.ogc.urls")),
     path("", include("maps.urls")),
 ]

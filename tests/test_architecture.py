@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. A module may import from its own layer and the layers before it, never after.
 LAYERS = ["core", "audit", "grids", "staff", "addresses", "incidents", "subjects", "overview", "plans", "imports",
+          "open311", "ogc",
           "maps"]
 # Apps whose rows are people, incidents, visits or patrols (and what hangs off them): read
 # only through scoped selectors.

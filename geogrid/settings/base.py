@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "layers.overview",
     "layers.plans",
     "layers.imports",
+    "layers.open311",
+    "layers.ogc",
     "maps",
 ]
 

@@ -18,7 +18,8 @@ def test_bench_small_prints_every_figure_with_agreement():
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
     lines = {d["name"]: d for d in (json.loads(x) for x in out.stdout.splitlines() if x.startswith("{"))}
-    for name in ("assign_bulk", "locate_http_single", "locate_http_batch"):
+    for name in ("assign_bulk", "locate_http_single", "locate_http_batch", "ogc_items_1000_grids", "tile_z14_grids",
+                 "tile_city_grids"):
         line = lines[name]
         assert set(line) >= {"name", "value", "unit", "reference", "ratio"}
         assert math.isfinite(line["value"]) and line["value"] >= 0, line
