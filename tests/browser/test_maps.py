@@ -102,7 +102,7 @@ def test_every_map_page_is_offline_with_legend_layers_and_tooltips(live_server, 
     # Off the map first: a grid polygon still under the mouse from the tooltip check wears the
     # black hover outline too, and would be taken for an overdue marker.
     head_page.mouse.move(0, 0)
-    head_page.wait_for_function("!document.querySelector(\"path.leaflet-interactive[stroke='#000'][fill-opacity='0.15']\")")
+    head_page.wait_for_function("() => !document.querySelector(\"path.leaflet-interactive[stroke='#000'][fill-opacity='0.15']\")")
     markers = head_page.locator("path.leaflet-interactive[stroke='#000']")
     assert markers.count() >= 1  # overdue incidents ringed in black
     markers.first.click(force=True)

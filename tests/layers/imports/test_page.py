@@ -38,7 +38,7 @@ def test_planner_imports_a_gbk_registry_dry_run_then_commit(live_server, demo_gr
     assert not Address.objects.exists()  # a dry run writes nothing
     _shot(page, "import-registry-dry-run.png")
     page.click("#commit")
-    page.wait_for_function("document.querySelector('#status') && document.querySelector('#status').innerText.includes('已提交')")
+    page.wait_for_function("() => document.querySelector('#status') && document.querySelector('#status').innerText.includes('已提交')")
     assert Address.objects.count() == 4
     assert sorted(Address.objects.values_list("households", flat=True)) == [10, 20, 30, 40]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -76,7 +76,7 @@ def test_admin_imports_real_gcj02_districts_and_sees_the_overlap_refused(live_se
     page.wait_for_selector("#verdict")
     assert not Grid.objects.filter(code="310109000000").exists()
     page.click("#commit")
-    page.wait_for_function("document.querySelector('#status') && document.querySelector('#status').innerText.includes('已提交')")
+    page.wait_for_function("() => document.querySelector('#status') && document.querySelector('#status').innerText.includes('已提交')")
     grid = Grid.objects.get(code="310109000000", valid_to__isnull=True)
     assert grid.attributes["adcode"] == 310109
     _shot(page, "import-district-committed.png")

@@ -28,7 +28,7 @@ def test_leader_sorts_filters_and_exports_on_the_overview_page(chromium, demo_gr
     assert page.locator("th[data-sort=households_per_staff].sorted-desc").count() == 1
 
     page.fill("input[name=q]", "310106013001")
-    page.wait_for_function("document.querySelectorAll('#ov-table tbody tr[data-grid]').length < 37")
+    page.wait_for_function("() => document.querySelectorAll('#ov-table tbody tr[data-grid]').length < 37")
     codes = page.locator("#ov-table tbody tr[data-grid] td:nth-child(1)").all_inner_texts()
     assert codes and all(c.startswith("310106013001") for c in codes)
     assert page.locator("#ov-map path.leaflet-interactive").count() == len(codes)
