@@ -295,7 +295,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=["small", "medium", "full"], default="full")
     parser.add_argument("--skip-http", action="store_true", help="only the assignment")
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP measurement")
-    parser.add_argument("--suite", choices=["locate", "maps"], default="locate")
+    parser.add_argument("--suite", choices=["locate", "maps", "ogc", "all"], default="all")
     parser.add_argument("--grids", type=int, default=None, help="maps: micro-grids (default by --size)")
     parser.add_argument("--repeat", type=int, default=3, help="maps: page loads timed")
     args = parser.parse_args(argv)
@@ -328,9 +328,14 @@ def main(argv=None) -> int:
     load_city(city, settings.GEOGRID_SRID)
     print(json.dumps({"name": "setup", "size": args.size, "database": name, "grids": len(city.grids),
                       "points": len(city.points), "seconds": round(time.perf_counter() - t, 1)}), flush=True)
-    bench_assign(city)
-    if not args.skip_http:
-        bench_http(city, seconds=args.seconds)
+    if args.suite in ("locate", "all"):
+        bench_assign(city)
+        if not args.skip_http:
+            bench_http(city, seconds=args.seconds)
+    if args.suite in ("ogc", "all") and not args.skip_http:
+        from .ogc import run as run_ogc
+
+        run_ogc(emit=emit, wait_ready=wait_ready, free_port=_free_port)
     return 0
 
 

@@ -36,6 +36,9 @@ urlpatterns = [
     path("api/", include("layers.residents.api.urls")),
     path("", include("layers.residents.urls")),
     path("", include("layers.imports.urls")),
+    # Machine clients: Open311 for city systems, OGC API Features and vector tiles for GIS.
+    path("", include("layers.open311.urls")),
+    path("", include("layers.ogc.urls")),
     path("", include("maps.urls")),
 ]
 

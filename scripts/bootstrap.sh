@@ -12,7 +12,8 @@ log() { printf '\033[1m[geogrid]\033[0m %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------------------
 need_pkgs=()
 for p in postgresql-15 postgresql-15-postgis-3 postgresql-contrib python3-venv python3-dev \
-         chromium fonts-noto-cjk poppler-utils gettext wrk; do
+         chromium fonts-noto-cjk poppler-utils gettext wrk \
+         gdal-bin python3-qgis qgis-providers; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
 # Node may come from elsewhere (e.g. a nodesource build that bundles npm): ask for the commands.

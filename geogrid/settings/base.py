@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "layers.plans",
     "layers.field",
     "layers.imports",
+    "layers.open311",
+    "layers.ogc",
     "maps",
 ]
 

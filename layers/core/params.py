@@ -95,6 +95,15 @@ def integer(value, name: str, *, default=None, minimum: int | None = None, maxim
     return n
 
 
+def id_or_none(value) -> int | None:
+    """An id written as ASCII digits within the database's bigint range, else None (for lookups
+    that also accept a code: "12" is an id, "CA01" or "²" is not)."""
+    s = str(value)
+    if s.isascii() and s.isdigit() and len(s) <= 18:
+        return int(s)
+    return None
+
+
 def identifier(value, name: str):
     """A database id (1 .. 2**63 - 1), or None when not given."""
     return integer(value, name, minimum=1, maximum=BIGINT_MAX)

@@ -92,11 +92,11 @@ def pad_division_code(value) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     text = str(value).strip()
-    if text.endswith(".0") and text[:-2].isdigit():
+    if text.endswith(".0") and text[:-2].isascii() and text[:-2].isdigit():
         text = text[:-2]
     if not text:
         return None
-    if text.isdigit() and len(text) in (6, 9):
+    if text.isascii() and text.isdigit() and len(text) in (6, 9):
         return text.ljust(12, "0")
     return text
 

@@ -88,7 +88,7 @@ def _check_level(parent: Grid | None, level: int) -> None:
 
 
 def _check_explicit_code(code: str, division: bool, label: str) -> None:
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         raise RuleViolation("code_format", _("%(label)s: code %(code)s must be digits only")
                             % {"label": label, "code": code}, grids=[label])
     if division and len(code) != 12:

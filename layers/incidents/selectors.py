@@ -10,6 +10,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
+from layers.core.params import id_or_none
 from layers.core.sqlfiles import sql_loader
 from layers.staff.scope import scope_for
 
@@ -47,8 +48,7 @@ def incident_list(*, user, status: str | list[str] | None = None, incident_class
         qs = qs.filter(source=source)
     if type not in (None, ""):
         s = str(type)
-        is_id = s.isascii() and s.isdigit() and len(s) < 19  # ASCII digits within bigint
-        types = IncidentType.objects.filter(Q(code=s) | (Q(pk=int(s)) if is_id else Q(pk__in=[])))
+        types = IncidentType.objects.filter(Q(code=s) | (Q(pk=id_or_none(s)) if id_or_none(s) is not None else Q(pk__in=[])))
         qs = qs.filter(Q(type__in=types) | Q(type__parent__in=types))
     if since is not None:
         qs = qs.filter(reported_at__gte=_as_datetime(since))
@@ -142,8 +142,7 @@ def incident_counts_by_grid(*, user, grid_ids: list[int], since: dt.datetime | d
 def department_get(*, ref) -> Department | None:
     """A functional department by id or code, or None."""
     s = str(ref)
-    is_id = s.isascii() and s.isdigit() and len(s) < 19  # ASCII digits within bigint
-    return ((Department.objects.filter(pk=int(s)).first() if is_id else None)
+    return ((Department.objects.filter(pk=id_or_none(s)).first() if id_or_none(s) is not None else None)
             or Department.objects.filter(code=s).first())
 
 

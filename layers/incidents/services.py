@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import Conflict, RuleViolation
+from layers.core.params import id_or_none
 from layers.grids.models import Grid
 from layers.grids.locate import Location, locate
 from layers.staff.models import Role
@@ -114,7 +115,7 @@ def _resolve_type(value) -> IncidentType:
         t = None
         if value not in (None, ""):
             s = str(value).strip()
-            t = (IncidentType.objects.filter(pk=int(s)).first() if s.isdigit() else None) \
+            t = (IncidentType.objects.filter(pk=id_or_none(s)).first() if id_or_none(s) is not None else None) \
                 or IncidentType.objects.filter(code=s).first()
         if t is None:
             raise RuleViolation("type_unknown", _("Unknown incident type %(type)r") % {"type": value})
@@ -146,7 +147,8 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
     if address is not None:
         from layers.addresses.models import Address
         if not isinstance(address, Address):
-            address = Address.objects.filter(pk=address).first() if str(address).isdigit() else None
+            address = (Address.objects.filter(pk=id_or_none(address)).first()
+                       if id_or_none(address) is not None else None)
             if address is None:
                 raise RuleViolation("address_unknown", _("Unknown address"))
         x, y, crs = address.geometry.x, address.geometry.y, "cgcs2000"

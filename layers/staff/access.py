@@ -199,6 +199,21 @@ ROUTES: dict[str, Rule] = {
     # What boundary changes did to the user's own assignments: anyone logged in reads their own,
     # so a person left with no role by a plan still reads why and where.
     "maps:grid-changes": _all(),
+    # --- OGC API Features and vector tiles (GIS clients): map layers for everyone logged in;
+    # incidents as cases (no personal fields in them), coverage figures as counts -------------------
+    **{f"ogc-{r}": _all() for r in ("landing", "conformance", "collections", "collection", "queryables",
+                                     "items", "item")},
+    "ogc-incident-items": CASES,
+    "ogc-incident-item": CASES,
+    "ogc-coverage-items": COUNTS,
+    "ogc-coverage-item": COUNTS,
+    "tiles-tile": _all(),
+    "tiles-tilejson": _all(),
+    "tiles-incidents": CASES,
+    "tiles-incidents-tilejson": CASES,
+    # --- Open311 GeoReport v2: city systems, each by its own api_key (services are public) -------
+    **{f"open311-{r}": _all(public=True, enforced_by="layers.open311 api_key of a registered client")
+       for r in ("services", "service", "requests", "request", "token")},
 }
 
 

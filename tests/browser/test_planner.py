@@ -20,6 +20,7 @@ def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make
     plan = Plan.objects.get(parent=parent, status="draft")
     target = plan.grids.order_by("pk").first()
     old_grid = target.source_grid
+    head = make_user("浏览器网格长", role="grid_head", grid=old_grid)
     moving = Address.objects.filter(grid=old_grid).count()
     # Select the grid by clicking it on the map, then draw the line with the mouse in Geoman.
     line = crossing_line(target, short_m=3.0)["coordinates"]
@@ -41,6 +42,14 @@ def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make
     page.click("#btn-impact")
     page.wait_for_selector("body[data-impact=shown]")
     assert old_grid.code in page.inner_text("#impact")
+    # The head of the split grid is listed with the decision publishing will apply: by default
+    # they follow the boundary to both halves; the planner keeps them on the first half only.
+    row = page.locator(".staff-decisions tr[data-assignment]")
+    assert row.count() == 1 and "浏览器网格长" in row.inner_text()
+    options = row.locator("select option").all_inner_texts()
+    assert options[0].startswith("随边界调整到") and any(o.startswith("只调整到") for o in options)
+    first_only = next(o for o in options if o.startswith("只调整到") and o.endswith(f"{target.name}-1"))
+    row.locator("select").select_option(label=first_only)
     page.on("dialog", lambda d: d.accept())
     page.click("#btn-publish")
     page.wait_for_selector("body[data-published=yes]")
@@ -50,5 +59,9 @@ def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make
     new = list(Grid.objects.filter(parent=parent, valid_to__isnull=True, name__startswith=f"{target.name}-"))
     assert len(new) == 2
     assert Address.objects.filter(grid__in=new).count() == moving
+    from layers.staff.models import Assignment
+
+    assert set(Assignment.objects.filter(user=head, active=True).values_list("grid__name", flat=True)) == {
+        f"{target.name}-1"}
     current = set(Grid.objects.filter(valid_to__isnull=True).values_list("pk", flat=True))
     assert all(a.grid_id in current for a in Address.objects.filter(geometry__within=parent.geometry))

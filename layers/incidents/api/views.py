@@ -274,8 +274,22 @@ class IncidentRateView(APIView):
 
 @extend_schema_view(get=extend_schema(parameters=LIST_PARAMS, responses=OpenApiTypes.OBJECT))
 class GeoJSONView(APIView):
+    """Pages (`limit`, default 5,000, at most 10,000; `offset`), never a silent cap: the answer says
+    how many matched and links the next page. GeoJSON, named, as application/geo+json."""
+    DEFAULT_LIMIT, MAX_LIMIT = 5000, 10_000
+
     def get(self, request):
-        qs = incident_list(user=request.user, **list_filters(request.query_params))
+        params = request.query_params.copy()
+        try:
+            limit = int(params.pop("limit", [self.DEFAULT_LIMIT])[0])
+            offset = int(params.pop("offset", [0])[0])
+        except ValueError:
+            raise RuleViolation("paging_invalid", _("limit and offset must be whole numbers"))
+        if limit < 1 or offset < 0:
+            raise RuleViolation("paging_invalid", _("limit must be at least 1 and offset at least 0"))
+        limit = min(limit, self.MAX_LIMIT)
+        qs = incident_list(user=request.user, **list_filters(params))
+        matched = qs.count()
         features = [{
             "type": "Feature", "id": i.pk,
             "geometry": {"type": "Point", "coordinates": [round(i.geometry.x, 7), round(i.geometry.y, 7)]},
@@ -284,8 +298,17 @@ class GeoJSONView(APIView):
                            "grid": i.grid.code, "reported_at": timezone.localtime(i.reported_at).isoformat(),
                            "deadline": timezone.localtime(i.deadline).isoformat(),
                            "escalation_level": i.escalation_level, "description": i.description[:80]},
-        } for i in qs[:5000]]
-        return Response({"type": "FeatureCollection", "features": features})
+        } for i in qs[offset:offset + limit]]
+        links = []
+        if offset + len(features) < matched:
+            nxt = request.query_params.copy()
+            nxt["limit"], nxt["offset"] = str(limit), str(offset + limit)
+            links.append({"rel": "next", "type": "application/geo+json",
+                          "href": request.build_absolute_uri(request.path) + "?" + nxt.urlencode()})
+        body = {"type": "FeatureCollection", "name": "incidents", "numberMatched": matched,
+                "numberReturned": len(features), "truncated": offset + len(features) < matched, "links": links,
+                "features": features}
+        return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
 
 
 class CSVRenderer(BaseRenderer):

@@ -139,14 +139,57 @@
         "<table class='flows'><tr><th>" + T.from + "</th><th>" + T.to + "</th><th>" + T.addresses + "</th><th>" + T.households +
         "</th><th>" + T.subjects + "</th><th>" + T.incidents + "</th></tr>" + rows + "</table>" +
         "<table class='grids'><tr><th></th><th>" + T.households + "</th><th>" + T.band + "</th><th></th></tr>" + grids + "</table>";
+      $("impact").appendChild(staffTable(d));
       document.body.dataset.impact = "shown";
       return d;
     }).catch(fail);
   }
+  // The people on retired or changed grids, each with the decision publishing will apply
+  // (the server's default until the planner picks another).
+  function staffTable(d) {
+    state.decisions = {};
+    var box = document.createElement("div");
+    box.className = "staff-decisions";
+    var h = document.createElement("h3"); h.textContent = T.staff_heading; box.appendChild(h);
+    var names = {}; d.grids.forEach(function (g) { names[g.id] = g.name; });
+    if (!d.assignments.length) {
+      var p = document.createElement("p"); p.textContent = T.staff_none; box.appendChild(p);
+    } else {
+      var table = document.createElement("table"); table.className = "staff";
+      var head = table.insertRow();
+      [T.staff_name, T.staff_role, T.staff_grid, T.staff_decision].forEach(function (t) {
+        var th = document.createElement("th"); th.textContent = t; head.appendChild(th);
+      });
+      d.assignments.forEach(function (a) {
+        var tr = table.insertRow(); tr.dataset.assignment = a.assignment;
+        [a.name, a.role_label, a.grid.code + " " + a.grid.name].forEach(function (t) { tr.insertCell().textContent = t; });
+        var sel = document.createElement("select"); sel.setAttribute("aria-label", T.staff_decision + " " + a.name);
+        function opt(value, label, decision) {
+          var o = document.createElement("option"); o.value = value; o.textContent = label; o._decision = decision; sel.appendChild(o);
+        }
+        var def = a["default"];
+        if (def.action === "moved") { opt("default", T.staff_follow + " " + def.to.map(function (t) { return names[t] || t; }).join("、"), def); }
+        if (a.grid_change === "changed") { opt("keep", T.staff_keep, { action: "kept", to: def.to }); }
+        a.options.forEach(function (t) { opt("to-" + t, T.staff_only + " " + (names[t] || t), { action: "moved", to: [t] }); });
+        opt("end", T.staff_end, { action: "ended", to: [] });
+        sel.addEventListener("change", function () { state.decisions[a.assignment] = sel.options[sel.selectedIndex]._decision; });
+        state.decisions[a.assignment] = sel.options[0]._decision;
+        tr.insertCell().appendChild(sel);
+      });
+      box.appendChild(table);
+    }
+    if (d.without_head && d.without_head.length) {
+      var w = document.createElement("p"); w.className = "warning without-head";
+      w.textContent = T.without_head + ": " + d.without_head.map(function (g) { return g.name; }).join("、");
+      box.appendChild(w);
+    }
+    return box;
+  }
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
   function publish(skipConfirm) {
     if (!skipConfirm && !window.confirm(T.confirm_publish)) { return Promise.resolve(null); }
-    return api("POST", url("publish")).then(function (r) {
+    var body = state.decisions ? { assignments: state.decisions } : {};
+    return api("POST", url("publish"), body).then(function (r) {
       say(fmt(T.publish_ok, r.created.length, r.retired.length));
       document.body.dataset.published = "yes";
       return api("GET", "/api/plans/" + state.plan.id + "/").then(render).then(function () { return r; });
