@@ -3,6 +3,8 @@
 The demo grids are loaded once per session into the test database; tests that use
 `transactional_db`/`live_server` flush it, so they are moved to the end of the run and the
 `demo_grids` fixture reloads what is missing (loading is idempotent)."""
+import datetime as _dt
+
 import pytest
 
 
@@ -119,3 +121,43 @@ def chromium(live_server):
         connections.close_all()
     assert browser.blocked == [], f"non-local requests: {browser.blocked}"
     assert browser.errors == [], f"console errors: {browser.errors}"
+
+
+# A frozen clock for time limits, deadlines and periods: 2 March 2026, 09:00 Beijing time.
+T0 = _dt.datetime(2026, 3, 2, 9, 0, tzinfo=_dt.timezone(_dt.timedelta(hours=8)))
+
+
+class Clock:
+    """A frozen clock: every `django.utils.timezone.now()` returns `self.now` until moved."""
+
+    def __init__(self, monkeypatch, start):
+        from django.utils import timezone
+
+        self.now = start
+        monkeypatch.setattr(timezone, "now", lambda: self.now)
+
+    def advance(self, **delta):
+        self.now += _dt.timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch, T0)
+
+
+@pytest.fixture
+def taxonomy(db):
+    """The incident taxonomy (classes, types, time limits) loaded."""
+    from layers.incidents.taxonomy import taxonomy_ensure
+
+    taxonomy_ensure()
+
+
+@pytest.fixture
+def inside(demo_grids):
+    """inside(code) -> (lon, lat) of a point well inside that grid (storage datum = WGS84)."""
+    def point(code):
+        p = demo_grids[code].geometry.point_on_surface
+        return round(p.x, 7), round(p.y, 7)
+    return point
