@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import shp
-from layers.grids.models import GridKind
+from layers.grids.models import Grid, GridKind
 from layers.staff.models import AssignmentChangeAction, Role
 from layers.staff.selectors import assignment_list_on_grids
 
@@ -76,7 +76,12 @@ def unheaded(*, plan, pgs, live, decisions: list[dict]) -> list[int]:
     for d in by_assignment.values():
         if d["role"] == Role.GRID_HEAD and d["decision"]["action"] in (MOVED, KEPT):
             covered.update(d["decision"]["to"])
-    return [pg.pk for pg in pgs if pg.kind == GridKind.BASE and pg.pk not in covered]
+    # Grid heads serve micro-grids; a grid with base children of its own (a residential area)
+    # is answered for by its station chief, so it is never "without a head".
+    parents = set(Grid.objects.filter(parent_id__in=[pg.source_grid_id for pg in pgs if pg.source_grid_id],
+                                      kind=GridKind.BASE, valid_to__isnull=True).values_list("parent_id", flat=True))
+    return [pg.pk for pg in pgs if pg.kind == GridKind.BASE and pg.pk not in covered
+            and pg.source_grid_id not in parents]
 
 
 def assignment_decisions(*, plan, pgs, live, given: dict | None) -> list[dict]:

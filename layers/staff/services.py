@@ -5,6 +5,7 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,7 +74,9 @@ def assignment_follow(*, assignment: Assignment, action: str, to_grids: list, re
 def staffing_tasks_refresh(*, grid_ids: list[int]) -> list[StaffingTask]:
     """For each current grid given: open a task when it has no active grid head (one open task
     per grid), close its open task when it has one. Returns the tasks still open."""
-    grids = list(Grid.objects.filter(pk__in=grid_ids, valid_to__isnull=True))
+    # Only micro-grids need a head: a grid with current base children is its station chief's.
+    has_children = Grid.objects.filter(parent_id=OuterRef("pk"), kind="base", valid_to__isnull=True)
+    grids = list(Grid.objects.filter(pk__in=grid_ids, valid_to__isnull=True).filter(~Exists(has_children)))
     headed = set(Assignment.objects.filter(grid_id__in=[g.pk for g in grids], role=Role.GRID_HEAD, active=True,
                                            user__is_active=True).values_list("grid_id", flat=True))
     now = timezone.now()

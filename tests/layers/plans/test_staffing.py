@@ -114,3 +114,10 @@ def test_bad_decisions_are_refused_and_nothing_is_published(demo_grids, make_use
             plan_publish(plan=plan, assignments=bad)
     plan.refresh_from_db()
     assert plan.status == "draft"
+
+
+def test_grids_with_children_of_their_own_are_not_counted_headless(demo_grids):
+    """Heads serve micro-grids: a plan over the street's residential areas (each answered for by
+    its station chief) lists none of them as left without a head."""
+    plan = plan_create(parent=demo_grids["310106013000"])
+    assert plan_impact(plan=plan)["without_head"] == []
