@@ -211,6 +211,8 @@ ROUTES: dict[str, Rule] = {
     "tiles-tilejson": _all(),
     "tiles-incidents": CASES,
     "tiles-incidents-tilejson": CASES,
+    "tiles-coverage": COUNTS,
+    "tiles-coverage-tilejson": COUNTS,
     # --- Open311 GeoReport v2: city systems, each by its own api_key (services are public) -------
     **{f"open311-{r}": _all(public=True, enforced_by="layers.open311 api_key of a registered client")
        for r in ("services", "service", "requests", "request", "token")},
