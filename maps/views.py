@@ -29,12 +29,14 @@ from layers.incidents.selectors import (incident_first_day, incident_frame, inci
                                        since_days)
 from layers.staff.access import route_access
 from layers.staff.selectors import assignment_change_list_own, own_grid_list, scoped_base_levels, scoped_grid_list
-from layers.subjects.selectors import coverage_frame, special_grid_frame
+from layers.ogc.selectors import extent
+from layers.subjects.selectors import coverage_frame, coverage_map_rows, special_grid_frame
 
 from . import builders
 from .assets import page_parts
 from .export import render_page
 from .hotspots import grid_set_key, hotspots as gi_star
+from .vectortiles import VECTOR_TILES_ABOVE
 
 DAYS_CHOICES = (7, 30, 90, 365)
 # The time slider moves the end of the window back in whole weeks, up to two years.
@@ -96,18 +98,37 @@ def coverage(request):
     level = _parse_int(request.GET.get("level"), "level", levels[-1] if levels else 4)
     if levels and level not in levels:
         raise RuleViolation("bad_parameter", _("level must be one of %(levels)s") % {"levels": levels})
-    gdf = coverage_frame(user=request.user, levels=levels)
+    figures = coverage_map_rows(user=request.user, levels=levels)
     level_names = {k: str(v) for k, v in settings.GEOGRID_LEVELS.items()}
-    # The base grids one level above the lowest shown, drawn as boundaries on top.
-    outline = (grid_frame(scoped_grid_list(user=request.user, kind=GridKind.BASE, level=min(levels) - 1),
-                          tolerance=DEFAULT_TOLERANCE) if levels else None)
+    basemap = basemap_from_settings()
+    options = {}
+    if _vector_tiles(len(figures), basemap):
+        # A large layer: polygons from /tiles/coverage/ (scoped, with the figures), colours and
+        # the figures the tiles lack from the page; the map frames the user's grids.
+        gdf = figures
+        box = extent(scoped_grid_list(user=request.user, kind=GridKind.BASE, level=level))
+        options = {"tiles": "/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?level={level}", "bounds": tuple(box) if box else None,
+                   "outline_tiles": f"/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?level={min(levels) - 1}" if levels else None}
+        outline = None
+    else:
+        gdf = coverage_frame(user=request.user, levels=levels, figures=figures)
+        # The base grids one level above the lowest shown, drawn as boundaries on top.
+        outline = (grid_frame(scoped_grid_list(user=request.user, kind=GridKind.BASE, level=min(levels) - 1),
+                              tolerance=DEFAULT_TOLERANCE) if levels else None)
     m = builders.build_coverage_map(gdf, metric=metric, level=level, level_names=level_names,
                                     bands=settings.GEOGRID_HOUSEHOLD_BAND, outline=outline,
-                                    basemap=basemap_from_settings())
+                                    basemap=basemap, **options)
     return _render(request, "maps/coverage.html", m, {
         "title": _("Coverage map"), "metrics": [(k, str(v.label)) for k, v in metrics.items()],
         "metric": metric, "levels": [(lv, level_names.get(lv, lv)) for lv in levels], "level": level,
         "grid_count": len(gdf)})
+
+
+def _vector_tiles(features: int, basemap) -> bool:
+    """Whether a layer of this many features is drawn from vector tiles: above the threshold
+    (settings.GEOGRID_MAP_VECTOR_TILES_ABOVE), and only over a WGS84 basemap (tiles are not shifted)."""
+    above = getattr(settings, "GEOGRID_MAP_VECTOR_TILES_ABOVE", VECTOR_TILES_ABOVE)
+    return features > above and not (basemap is not None and basemap.shifts)
 
 
 def _days_and_class(request) -> tuple[int, str | None]:
