@@ -369,15 +369,24 @@ def _status_colour(status: str) -> str:
 def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | None = None,
                         incidents: gpd.GeoDataFrame | None = None, m: folium.Map | None = None,
                         basemap: Basemap | None = None, status_labels: dict[str, str] | None = None,
-                        incident_url: str = "/incidents/{id}/") -> folium.Map:
+                        incident_url: str = "/incidents/{id}/", children_tiles: str | None = None) -> folium.Map:
     """The grid head's polygon, its children, and its incidents coloured by status.
 
     `incidents` has columns id, status, overdue (bool), title/incident_class, reported_at;
-    overdue ones get a thick black ring; a popup links to `incident_url`."""
+    overdue ones get a thick black ring; a popup links to `incident_url`. With `children_tiles`
+    (a URL template of a "coverage" MVT layer) the children come from vector tiles instead."""
+    if children_tiles and basemap is not None and basemap.shifts:
+        raise ValueError("vector tiles are in WGS84; this basemap needs shifted overlays")
     grid = to_basemap_datum(grid, basemap)
     m = _new_map(grid, m, basemap)
     status_labels = status_labels or {}
-    if children is not None and not children.empty:
+    if children_tiles:
+        VectorTiles(children_tiles, layer="coverage", name=_("Child grids"),
+                    fields=[("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),
+                            ("open_incidents", _("Open incidents"))],
+                    base_style={"fillColor": "#9ecae1", "fillOpacity": 0.15, "color": "#3182bd",
+                                "weight": 1}).add_to(m)
+    elif children is not None and not children.empty:
         children = to_basemap_datum(children, basemap)
         ch = children.copy()
         fields = [("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),

@@ -267,15 +267,22 @@ def grid_head(request):
         return grid_changes(request)
     own = grid_frame(ids=[grid.pk])
     # Base children only: special grids hang under a street too, but they overlay, not tile.
-    children = grid_frame(grid_list(parent=grid.pk, kind=GridKind.BASE), tolerance=DEFAULT_TOLERANCE)
+    child_grids = grid_list(parent=grid.pk, kind=GridKind.BASE)
+    basemap = basemap_from_settings()
+    children, children_tiles = None, None
+    if _vector_tiles(child_grids.count(), basemap):
+        # Many children: drawn from /tiles/coverage/ (the user's grids of the level below).
+        children_tiles = f"/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?level={grid.level + 1}"
+    else:
+        children = grid_frame(child_grids, tolerance=DEFAULT_TOLERANCE)
     days = _parse_int(request.GET.get("days"), "days", 30)
     if not 1 <= days <= 3660:
         raise RuleViolation("bad_parameter", _("days must be between 1 and 3660"))
     # Every case still open, whatever its age, plus those reported in the last `days` days.
     incidents = incident_frame(user=request.user, grid=grid.pk, open_or_since=since_days(days))
     labels = dict(zip(incidents["status"], incidents["status_label"])) if not incidents.empty else {}
-    m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap_from_settings(),
-                                     status_labels=labels)
+    m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap,
+                                     status_labels=labels, children_tiles=children_tiles)
     return _render(request, "maps/grid.html", m, {
         "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
         "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0,

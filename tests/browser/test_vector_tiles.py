@@ -62,3 +62,18 @@ def test_coverage_map_draws_the_users_grids_from_vector_tiles_with_tooltips(live
     page.wait_for_function(ALL_DRAWN)
     counts = page.evaluate("() => Object.values(window.geogridVectorTiles).map(t => t.features)")
     assert sorted(c for c in counts if c) == [1, mine], counts
+
+
+def test_grid_head_map_draws_many_children_from_vector_tiles_on_a_phone(live_server, demo_grids, make_user,
+                                                                      chromium, tiles_always, tmp_path):
+    area = demo_grids["310106013001"]
+    head = make_user("矢量瓦片网格长", Role.GRID_HEAD, area)
+    children = Grid.objects.filter(parent=area, kind=GridKind.BASE, valid_to__isnull=True).count()
+    assert children > 1
+    page = chromium.page(head, locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(live_server.url + "/maps/grid/")
+    page.wait_for_selector(".leaflet-container")
+    page.wait_for_function(ALL_DRAWN, timeout=30_000)
+    counts = page.evaluate("() => Object.values(window.geogridVectorTiles).map(t => t.features)")
+    assert counts == [children]
+    page.screenshot(path=str(tmp_path / "grid-tiles.png"), full_page=True)
