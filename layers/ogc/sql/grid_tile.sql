@@ -19,8 +19,12 @@ WITH env AS (
       AND (NOT %(only_mine)s OR %(everything)s OR g.path LIKE ANY(%(patterns)s))
       AND g.geometry && env.box
 ), below AS (
-    SELECT t.id AS tid, d.id AS gid, d.valid_to IS NULL AS current
-    FROM t JOIN grids_grid d ON d.path ~>=~ t.path AND d.path ~<~ (t.path || '~')
+    -- LATERAL with OFFSET 0: one index range scan per grid of the tile, never a join of the
+    -- tile's grids against the whole grid table (the planner's row guess for `t` is poor).
+    SELECT t.id AS tid, d.id AS gid, d.current
+    FROM t CROSS JOIN LATERAL (
+        SELECT d.id, d.valid_to IS NULL AS current FROM grids_grid d
+        WHERE d.path ~>=~ t.path AND d.path ~<~ (t.path || '~') OFFSET 0) d
     WHERE t.mine
 ), addr AS (
     SELECT b.tid, count(*) AS addresses, coalesce(sum(a.households), 0) AS households
