@@ -5,6 +5,7 @@ import io
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from layers.core.exports import xlsx_append
 
@@ -51,8 +52,9 @@ def ledger_sheets(ledger: dict) -> list[tuple[str, list[list]]]:
         meetings += [[], [_("meeting date"), _("decision"), _("kind"), _("owner"), _("deadline"), _("incident"), _("open")]]
         meetings += [[d["date"], d["text"], d["kind"], d["owner"], d["deadline"], d["incident"],
                       _("yes") if d["open"] else _("no")] for d in mt["decision_rows"]]
-    return [(_("summary"), summary), (_("subjects"), subjects), (_("visits"), visits), (_("patrols"), patrols),
-            (_("incidents"), incidents), (_("meetings"), meetings)]
+    return [(pgettext("ledger sheet", "summary"), summary), (pgettext("ledger sheet", "subjects"), subjects),
+            (pgettext("ledger sheet", "visits"), visits), (pgettext("ledger sheet", "patrols"), patrols),
+            (pgettext("ledger sheet", "incidents"), incidents), (pgettext("ledger sheet", "meetings"), meetings)]
 
 
 def ledger_xlsx(ledger: dict) -> bytes:

@@ -332,7 +332,9 @@ def ledger_get(*, user, grid: Grid, month: dt.date) -> dict:
     assessment_ensure(month=period.start)
     assessed = next((a for a in assessment_list(user=user, month=period.start, level=grid.level)
                      if a.grid_id == grid.pk), None)
-    suppress = not scope.sees_small_counts
+    # The small-count rule is for readers of counts only (leaders above the grid head's level);
+    # field staff who read the rows read exact counts.
+    suppress = not rows_allowed and not scope.sees_small_counts
 
     # Visits: made in the month; missed = subjects not visited within their cadence at the
     # month's last day (the overview's "visits within cadence", counted instead of shared).
@@ -352,8 +354,9 @@ def ledger_get(*, user, grid: Grid, month: dt.date) -> dict:
         "small_counts_suppressed": suppress,
         "households": {"households": row["households"], "addresses": row["addresses"], "staff": row["staff"],
                        "households_per_staff": row["households_per_staff"]},
-        "subjects": {"total": cover["subjects"],
-                     "by_category": [{"category": c, "label": str(labels.get(c, c)), "count": n}
+        "subjects": {"total": cover["subjects"] if suppress else len(subjects),
+                     "by_category": [{"category": c, "label": str(labels.get(c, c)),
+                                      "count": n if suppress else sum(1 for s in subjects if s.category == c)}
                                      for c, n in cover["subjects_by_category"].items()]},
         "visits": {"made": _coarse(made, suppress), "missed": _coarse(len(subjects) - visited, suppress),
                    "visited_within_cadence": row["visited_within_cadence"]},
