@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "layers.patrols",
     "layers.offline",
     "layers.residents",
+    "layers.routines",
     "layers.plans",
     "layers.field",
     "layers.imports",

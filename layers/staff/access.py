@@ -184,6 +184,14 @@ ROUTES: dict[str, Rule] = {
     "patrol-end": Rule(field=FULL, admin=FULL),
     "patrol": Rule(field=FULL, admin=FULL),
     "patrol-map": Rule(field=FULL, admin=FULL),
+    # --- routines (layers/routines): meetings are the field staff's own work (the station chief or
+    # grid head organises, members attend); leaders read their counts in the ledger. The ledger
+    # is counts for leaders (small counts coarsened), with the rows behind them for field staff.
+    **{name: Rule(field=FULL, admin=FULL) for name in (
+        "meeting-list", "meeting-detail", "meeting-agenda", "meeting-decisions", "decision-incident",
+        "decision-task", "decision-done", "meetings-page", "meeting-page", "meeting-print")},
+    "ledger": Rule(field=MASKED, leader=AGGREGATE, admin=MASKED),
+    "ledger-page": Rule(field=MASKED, leader=AGGREGATE, admin=MASKED),
     # --- the offline app: manifest, worker, outbox shell (the outbox lives on the device) ------
     "manifest": PUBLIC,
     "service-worker": PUBLIC,
