@@ -40,6 +40,7 @@ ANONYMOUS = "anonymous"
 USER = "user"
 FIELD = (Role.GRID_MEMBER, Role.GRID_HEAD, Role.STATION_CHIEF)
 LEADERS = (Role.COMMUNITY_LEADER, Role.STREET_LEADER, Role.DISTRICT_LEADER)
+PARTY = (Role.PARTY_GROUP_LEADER, Role.BRANCH_SECRETARY)
 AUDIENCES = (ANONYMOUS, USER, *[str(r) for r in Role])
 
 
@@ -51,6 +52,7 @@ class Rule:
     planner: str = NONE
     handler: str = NONE     # department handler (receives escalations)
     admin: str = NONE
+    party: str = NONE       # party-group leader, general-branch secretary (the party-building grid)
     user: str = NONE        # logged in, no active role
     public: bool = False
     # Who enforces it when it is not RouteAccess / route_access (e.g. Django's admin site).
@@ -66,18 +68,21 @@ class Rule:
             return self.field
         if role in LEADERS:
             return self.leader
+        if role in PARTY:
+            return self.party
         return {Role.PLANNER: self.planner, Role.DEPARTMENT_HANDLER: self.handler, Role.ADMIN: self.admin}[role]
 
 
 def _all(level=FULL, **kw) -> Rule:
     """Every logged-in user, whatever their role (nothing personal behind the route)."""
     return Rule(**{"field": level, "leader": level, "planner": level, "handler": level, "admin": level,
-                   "user": level, **kw})
+                   "party": level, "user": level, **kw})
 
 
 def _staff(level=FULL, **kw) -> Rule:
     """Every staff role (not a logged-in user without one)."""
-    return Rule(**{"field": level, "leader": level, "planner": level, "handler": level, "admin": level, **kw})
+    return Rule(**{"field": level, "leader": level, "planner": level, "handler": level, "admin": level,
+                   "party": level, **kw})
 
 
 PUBLIC = _all(public=True)
