@@ -158,8 +158,11 @@ ROUTES: dict[str, Rule] = {
     "field-report": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
     "field-visits": VISITS,
     # --- overview and assessment: figures per grid, the leaders' ranking ----------------------
-    "overview": COUNTS,
-    "overview-page": COUNTS,
+    # ?network=party: the party roles read their own network's figures (their scope counts no
+    # incident but the matters their network raised).
+    "overview": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, handler=AGGREGATE, admin=FULL, party=AGGREGATE),
+    "overview-page": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, handler=AGGREGATE, admin=FULL,
+                          party=AGGREGATE),
     # Grid scores and the staff's monthly scores (staff, not subjects: no personal data of residents).
     "assessment-list": COUNTS,
     # --- plans -------------------------------------------------------------------------------
@@ -189,6 +192,13 @@ ROUTES: dict[str, Rule] = {
     "patrol-end": Rule(field=FULL, admin=FULL),
     "patrol": Rule(field=FULL, admin=FULL),
     "patrol-map": Rule(field=FULL, admin=FULL),
+    # --- the party-building network (双网联动): its boundaries are published like the others';
+    # its matters are read by the party roles of the raising grid (scoped in the selectors) ----
+    "party-grid-list": _all(),
+    "party-matter-list": Rule(party=FULL, admin=FULL),
+    "party-matter-detail": Rule(party=FULL, admin=FULL),
+    "party-matters": Rule(party=FULL, admin=FULL),
+    "party-matter-page": Rule(party=FULL, admin=FULL),
     # --- the offline app: manifest, worker, outbox shell (the outbox lives on the device) ------
     "manifest": PUBLIC,
     "service-worker": PUBLIC,
