@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "layers.incidents",
     "layers.overview",
     "layers.patrols",
+    "layers.networks",
     "layers.offline",
     "layers.residents",
     "layers.routines",
