@@ -5,8 +5,8 @@
 -- Scope: a grid is "mine" when the user may read coverage figures (%(figures)s) and the grid is
 -- in the user's subtree (everything, or its path starts with one of %(patterns)s); only mine
 -- get figures, every other grid only its code and name. Subjects are coarsened as in
--- subjects.coverage_list: with one category present, 1..9 reads "<10" (the /*subjects*/
--- expression, chosen in layers/ogc/tiles.py, is text then).
+-- subjects.coverage_list (coarse_count: "<10", "10-19", ...) for a user who does not see small
+-- counts (the /*subjects*/ expression, chosen in layers/ogc/tiles.py, is text then).
 WITH env AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
            ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), %(srid)s) AS box
@@ -31,7 +31,7 @@ WITH env AS (
     FROM below b JOIN addresses_address a ON a.grid_id = b.gid
     WHERE b.current GROUP BY b.tid
 ), subj AS (
-    SELECT b.tid, count(*) AS n, count(DISTINCT s.category) AS categories
+    SELECT b.tid, count(*) AS n
     FROM below b JOIN subjects_subject s ON s.grid_id = b.gid
     WHERE b.current GROUP BY b.tid
 ), staff AS (
