@@ -76,7 +76,7 @@ def tile_mvt(qs, *, layer: str, properties: dict, z: int, x: int, y: int) -> byt
     select = ", ".join(f't.{alias} AS "{name}"' for name, alias in cols)
     text = (f"SELECT ST_AsMVT(m, %s, {EXTENT}, 'geom', 'id') FROM ("
            f"SELECT ST_AsMVTGeom(ST_Transform(t.ogc_geom, 3857), ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true)"
-           f" AS geom, t.ogc_fid AS id, {select} FROM ({inner}) t) m WHERE m.geom IS NOT NULL")
+           f" AS geom, t.ogc_fid AS id, {select} FROM ({inner}) t OFFSET 0) m WHERE m.geom IS NOT NULL")
     with connection.cursor() as cur:
         cur.execute(text, [layer, z, x, y, *params])
         data = cur.fetchone()[0]

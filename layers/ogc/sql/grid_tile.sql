@@ -62,4 +62,7 @@ SELECT ST_AsMVT(m, %(layer)s, 4096, 'geom', 'id') FROM (
     LEFT JOIN subj ON subj.tid = t.id
     LEFT JOIN staff ON staff.tid = t.id
     LEFT JOIN inc ON inc.tid = t.id
+    -- OFFSET 0 keeps `m.geom IS NOT NULL` out here: pushed down into the join it would clip
+    -- every geometry twice.
+    OFFSET 0
 ) m WHERE m.geom IS NOT NULL
