@@ -90,4 +90,4 @@ def ledger_pdf(ledger: dict, *, request=None) -> bytes:
 def meeting_pdf(context: dict, *, request=None) -> bytes:
     html = render_to_string("routines/meeting_print.html", {**context, "css": inline_css("routines/print.css"),
                                                            "pdf": True}, request=request)
-    return html_to_pdf(html)
+    return html_to_pdf(html, one_page=True)
