@@ -19,7 +19,7 @@ from layers.staff.selectors import scoped_grid_list
 
 from . import selectors, services
 from .api.views import ledger_response, parse_month
-from .exports import inline_css, ledger_sheets, meeting_pdf
+from .exports import inline_css, ledger_blocks, meeting_pdf
 from .models import DecisionKind, MeetingKind
 
 
@@ -134,7 +134,7 @@ def ledger_page(request):
         _resp, ledger = ledger_response(request, gid, fmt="json")
     return render(request, "routines/ledger.html", {
         "grids": grids, "grid_id": gid, "month": f"{month:%Y-%m}", "ledger": ledger,
-        "sheets": ledger_sheets(ledger) if ledger else [],
+        "blocks": ledger_blocks(ledger) if ledger else [],
         "aggregate": scope_for(request.user).access("ledger-page") == AGGREGATE,
         "max_month": timezone.localdate().strftime("%Y-%m"),
     })
