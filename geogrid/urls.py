@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("layers.overview.urls")),
     path("api/", include("layers.patrols.api.urls")),
     path("", include("layers.patrols.urls")),
+    path("api/", include("layers.networks.api.urls")),
+    path("", include("layers.networks.urls")),
     path("api/", include("layers.plans.api.urls")),
     path("", include("layers.plans.urls")),
     path("", include("layers.field.urls")),

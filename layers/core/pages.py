@@ -16,6 +16,7 @@ PAGES = [
     ("/planner/", _("planner")),
     ("/imports/", _("imports")),
     ("/service-card/", _("service card")),
+    ("/party/", _("party-building grid")),
     ("/api/grids/", _("grids API")),
     ("/api/schema/", _("OpenAPI schema")),
     ("/admin/", _("administration")),
