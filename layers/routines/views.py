@@ -79,7 +79,8 @@ def _meeting_post(request, meeting) -> None:
     if action == "record":
         services.meeting_record(user=request.user, meeting=meeting,
                                 minutes=P.text(post.get("minutes"), "minutes", max_length=20000) or "",
-                                present=[P.identifier(v, "present") for v in post.getlist("present")],
+                                present=[i for i in (P.identifier(v, "present") for v in post.getlist("present"))
+                                         if i is not None],
                                 guests=[g for g in (P.text(post.get("guests"), "guests", max_length=1000) or "")
                                         .replace("，", ",").split(",") if g.strip()],
                                 held=post.get("held") == "1",

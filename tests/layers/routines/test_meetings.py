@@ -151,3 +151,12 @@ def test_an_incident_decision_must_land_in_the_meetings_grids(routine_world, cli
     r = client.post(f"/api/meetings/{mid}/decisions/", {"text": "某处", "kind": "incident", "type": "CA01"},
                     content_type="application/json")
     assert r.status_code == 400 and r.json()["rule"] == "decision_place"
+
+
+@pytest.mark.parametrize("body", [{"present": [1, ""]}, {"present": "1"}, {"guests": "x"}, {"minutes": "a\x00b"},
+                                  {"held": {"x": 1}}, ["minutes"]])
+def test_bad_record_input_is_a_clear_400(routine_world, client, body):
+    client.force_login(routine_world["users"]["chief"])
+    mid = schedule(client, routine_world["grids"][COMMUNITY]).json()["id"]
+    r = client.patch(f"/api/meetings/{mid}/", body, content_type="application/json")
+    assert r.status_code == 400, (body, r.status_code, r.content)
