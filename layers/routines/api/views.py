@@ -60,7 +60,11 @@ def _int_list(value, name) -> list[int] | None:
     if not isinstance(value, list) or len(value) > 500:
         raise RuleViolation("bad_parameter", _("%(name)s must be a list of ids") % {"name": name},
                             extra={"parameter": name})
-    return [P.identifier(v, name) for v in value]
+    ids = [P.identifier(v, name) for v in value]
+    if None in ids:
+        raise RuleViolation("bad_parameter", _("%(name)s must be a list of ids") % {"name": name},
+                            extra={"parameter": name})
+    return ids
 
 
 def _incident_fields(data: dict) -> dict:
