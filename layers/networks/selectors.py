@@ -79,6 +79,10 @@ def network_overview_list(*, user, level: int, start: dt.date, end: dt.date,
     since, until = _as_datetime(start), _as_datetime(end)
     now = timezone.now()
     open_q = ~Q(status__in=FINAL_STATUSES)
+    # The matters a party grid raised, as far as the user sees them: handled in their scope, or
+    # raised in their party subtree.
+    seen = Q() if scope.is_admin else scope.q("grid") | (scope.q("origin_grid", roles=PARTY_ROLES)
+                                                          if scope.paths_for(*PARTY_ROLES) else Q(pk__in=[]))
     rows = []
     for g in grids.order_by("code"):
         cases = Incident.objects.filter(scope.q("grid"), geometry__coveredby=g.geometry)
@@ -90,10 +94,11 @@ def network_overview_list(*, user, level: int, start: dt.date, end: dt.date,
             closed=Count("id", filter=Q(reported_at__gte=since, reported_at__lt=until, status=Status.CLOSED)),
             closed_on_time=Count("id", filter=Q(reported_at__gte=since, reported_at__lt=until,
                                                 status=Status.CLOSED, resolved_at__lte=F("deadline"))))
-        raised = party_matter_list(user=user).filter(origin_grid__path__startswith=g.path).aggregate(
+        raised = (Incident.objects.filter(origin_grid__path__startswith=g.path).filter(seen)
+                  .aggregate(
             raised=Count("id", filter=Q(reported_at__gte=since, reported_at__lt=until)),
             raised_open=Count("id", filter=open_q),
-            raised_closed=Count("id", filter=Q(status=Status.CLOSED)))
+            raised_closed=Count("id", filter=Q(status=Status.CLOSED))))
         homes = Address.objects.filter(scope.q("grid"), geometry__coveredby=g.geometry).aggregate(
             addresses=Count("id"), households=Sum("households"))
         received, closed = figures["received"], figures["closed"]
