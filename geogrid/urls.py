@@ -37,6 +37,8 @@ urlpatterns = [
     path("", include("layers.offline.urls")),
     path("api/", include("layers.residents.api.urls")),
     path("", include("layers.residents.urls")),
+    path("api/", include("layers.routines.api.urls")),
+    path("", include("layers.routines.urls")),
     path("", include("layers.imports.urls")),
     # Machine clients: Open311 for city systems, OGC API Features and vector tiles for GIS.
     path("", include("layers.open311.urls")),

@@ -10,6 +10,8 @@ PAGES = [
     ("/maps/special/", _("special grids")),
     ("/maps/grid/", _("my grid")),
     ("/incidents/", _("incidents")),
+    ("/meetings/", _("grid meetings")),
+    ("/ledgers/", _("grid ledger")),
     ("/subjects/", _("subjects")),
     ("/planner/", _("planner")),
     ("/imports/", _("imports")),

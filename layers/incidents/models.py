@@ -57,6 +57,10 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=32, unique=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The department handlers who answer for this department: only they acknowledge, act on and
+    # feed back a case escalated to it (incidents.selectors.escalation_may_respond).
+    handlers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("handlers"), blank=True,
+                                      related_name="handled_departments")
 
     class Meta:
         verbose_name = _("department")

@@ -22,6 +22,7 @@ from .models import (FINAL_STATUSES, RUNNING_STATUSES, Department, Escalation, E
                      Incident, IncidentClass, IncidentEvent, IncidentType, IntakeKey, Photo, Rating, Source,
                      Status)
 from .photos import CleanPhoto
+from .selectors import escalation_may_respond
 
 S = Status
 # The workflow. Practice: a report is accepted (case filed) or rejected (not a grid matter);
@@ -435,6 +436,11 @@ def incident_escalate(*, incident: Incident, user=None, note: str = "", departme
     return esc
 
 
+class NotTheResponder(RuleViolation):
+    """The user may see the case but does not answer for the level it was escalated to."""
+    status = 403
+
+
 RESPONSES = {"acknowledge": ("acknowledged_at", None, EventKind.ACKNOWLEDGED),
              "act": ("acted_at", "acknowledged_at", EventKind.ACTED),
              "feedback": ("fed_back_at", "acted_at", EventKind.FED_BACK)}
@@ -449,6 +455,10 @@ def escalation_respond(*, incident: Incident, user, action: str, note: str = "")
     esc = Escalation.objects.select_for_update().filter(incident=incident).order_by("-escalated_at", "-id").first()
     if esc is None:
         raise RuleViolation("not_escalated", _("The case has not been escalated"))
+    if not escalation_may_respond(user=user, escalation=esc):
+        raise NotTheResponder("not_responder", _("Only the level the case was escalated to answers it: "
+                                                 "the handlers of that department, or the station chief "
+                                                 "or leaders of that grid"))
     field, before, kind = RESPONSES[action]
     if getattr(esc, field):
         raise RuleViolation("response_done", _("%(action)s was already recorded for this level") % {"action": action})

@@ -194,6 +194,14 @@ ROUTES: dict[str, Rule] = {
     "patrol-end": Rule(field=FULL, admin=FULL),
     "patrol": Rule(field=FULL, admin=FULL),
     "patrol-map": Rule(field=FULL, admin=FULL),
+    # --- routines (layers/routines): meetings are the field staff's own work (the station chief or
+    # grid head organises, members attend); leaders read their counts in the ledger. The ledger
+    # is counts for leaders (small counts coarsened), with the rows behind them for field staff.
+    **{name: Rule(field=FULL, admin=FULL) for name in (
+        "meeting-list", "meeting-detail", "meeting-agenda", "meeting-decisions", "decision-incident",
+        "decision-task", "decision-done", "meetings-page", "meeting-page", "meeting-print")},
+    "ledger": Rule(field=MASKED, leader=AGGREGATE, admin=MASKED),
+    "ledger-page": Rule(field=MASKED, leader=AGGREGATE, admin=MASKED),
     # --- the party-building network (双网联动): its boundaries are published like the others';
     # its matters are read by the party roles of the raising grid (scoped in the selectors) ----
     "party-grid-list": _all(),
@@ -228,6 +236,8 @@ ROUTES: dict[str, Rule] = {
     "tiles-tilejson": _all(),
     "tiles-incidents": CASES,
     "tiles-incidents-tilejson": CASES,
+    "tiles-coverage": COUNTS,
+    "tiles-coverage-tilejson": COUNTS,
     # --- Open311 GeoReport v2: city systems, each by its own api_key (services are public) -------
     **{f"open311-{r}": _all(public=True, enforced_by="layers.open311 api_key of a registered client")
        for r in ("services", "service", "requests", "request", "token")},

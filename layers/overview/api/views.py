@@ -53,10 +53,10 @@ class OverviewView(APIView):
         if q["format"] != "json":
             header = [_("code"), _("name"), _("households"), _("grid staff"), _("households per staff member"),
                       _("visits within cadence (%)"), _("open"), _("overdue"), _("escalated"), _("received"),
-                      _("closure rate (%)"), _("on-time closure rate (%)"), _("satisfaction (1-5)"), _("flags")]
+                      _("closure rate (%)"), _("on-time closure rate (%)"), _("satisfaction (1-5)"), _("patrol hours"), _("flags")]
             table = [[r["grid"]["code"], r["grid"]["name"], r["households"], r["staff"], r["households_per_staff"],
                       _pct(r["visited_within_cadence"]), r["open"], r["overdue"], r["escalated"], r["received"],
-                      _pct(r["closure_rate"]), _pct(r["on_time_rate"]), r["satisfaction"],
+                      _pct(r["closure_rate"]), _pct(r["on_time_rate"]), r["satisfaction"], r["patrol_hours"],
                       "、".join(str(FLAG_LABELS.get(f, f)) for f in r["flags"])] for r in rows]
             return table_response(header=header, rows=table, fmt=q["format"], title=_("overview"),
                                   filename=f"overview-level{q['level']}-{period.start:%Y%m%d}", request=request)

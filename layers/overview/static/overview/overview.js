@@ -82,7 +82,7 @@
     tbody.textContent = "";
     if (!rows.length) {
       var tr = document.createElement("tr"); var td = document.createElement("td");
-      td.colSpan = 14; td.textContent = T.none; tr.appendChild(td); tbody.appendChild(tr); return;
+      td.colSpan = 15; td.textContent = T.none; tr.appendChild(td); tbody.appendChild(tr); return;
     }
     rows.forEach(function (r) {
       var tr = document.createElement("tr");
@@ -91,7 +91,7 @@
       if (r.grid.id === state.selected) tr.className += " selected";
       var cells = [r.grid.code, r.grid.name, fmt(r.households), fmt(r.staff), fmt(r.households_per_staff),
                    fmt(r.visited_within_cadence, true), fmt(r.open), fmt(r.overdue), fmt(r.escalated),
-                   fmt(r.closure_rate, true), fmt(r.on_time_rate, true), fmt(r.satisfaction)];
+                   fmt(r.closure_rate, true), fmt(r.on_time_rate, true), fmt(r.satisfaction), fmt(r.patrol_hours)];
       cells.forEach(function (c, i) {
         var td = document.createElement("td"); td.textContent = c; if (i >= 2) td.className = "num"; tr.appendChild(td);
       });
