@@ -1,6 +1,7 @@
 """Grid networks: a party-building network over the same territory leaves every rule of the base
 network as it was, and tiles itself by the same rules within its own network."""
 import json
+import math
 
 import pytest
 from django.db import connection
@@ -27,6 +28,19 @@ def _points(demo_grids):
     return {code: g.geometry.point_on_surface for code, g in demo_grids.items() if g.level == 4}
 
 
+def _tile(lon, lat, z=14):
+    n = 2 ** z
+    return (int((lon + 180) / 360 * n),
+            int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n))
+
+
+def _base_reads(client, street):
+    """What GIS clients read of the grids: the OGC collection and a vector tile over the street."""
+    x, y = _tile(street.geometry.centroid.x, street.geometry.centroid.y)
+    ogc = client.get("/ogc/collections/grids/items?limit=1000").json()["features"]
+    return ogc, client.get(f"/tiles/grids/14/{x}/{y}.mvt?level=4").content, client.get(f"/tiles/grids/14/{x}/{y}.mvt").content
+
+
 def _party_over(demo_grids, codes, root_code="P310106013000"):
     street = demo_grids["310106013000"]
     (root,) = grids_create(parent=None, level=2, network=PARTY,
@@ -45,6 +59,8 @@ def test_a_party_network_over_the_street_changes_nothing_of_the_base_network(dem
     coverage_before = grid_coverage_report(parent=street)
     client.force_login(make_user("viewer"))
     api_before = json.loads(client.get("/api/grids/").content)
+    gis_before = _base_reads(client, street)
+    assert len(gis_before[0]) > 40 and gis_before[1]
     # The party network overlaps the base tiling everywhere, down to groups of micro-grids.
     root, branch = _party_over(demo_grids, ["310106013001", "310106013002"])
     groups = grids_create(parent=branch, level=4, network=PARTY, specs=[
@@ -57,6 +73,7 @@ def test_a_party_network_over_the_street_changes_nothing_of_the_base_network(dem
     assert {c: locate(lon=p.x, lat=p.y).grid["id"] for c, p in _points(demo_grids).items()} == located_before
     assert grid_coverage_report(parent=street) == coverage_before
     assert json.loads(client.get("/api/grids/").content) == api_before
+    assert _base_reads(client, street) == gis_before
     assert not Grid.objects.filter(network=PARTY).exists()
     assert Grid.all_networks.filter(network=PARTY).count() == 4
     # The party grids are readable where a reader names the network.
