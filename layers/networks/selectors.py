@@ -8,12 +8,17 @@ import datetime as dt
 
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from layers.addresses.models import Address
 from layers.grids.models import Grid, GridNetwork
 from layers.incidents.models import FINAL_STATUSES, RUNNING_STATUSES, Incident, Status
 from layers.staff.models import PARTY_ROLES
 from layers.staff.scope import scope_for
+
+
+# What the levels of the party-building network are called (the base names are GEOGRID_LEVELS).
+PARTY_LEVELS = {2: _("street party grid"), 3: _("general branch"), 4: _("party group")}
 
 
 def party_grid_list(*, user=None, network: str = GridNetwork.PARTY, level: int | None = None):
@@ -112,7 +117,7 @@ def network_overview_list(*, user, level: int, start: dt.date, end: dt.date,
             "received": received, "closed": closed, "closed_on_time": figures["closed_on_time"],
             "closure_rate": round(closed / received, 3) if received else None,
             "on_time_rate": round(figures["closed_on_time"] / closed, 3) if closed else None,
-            "satisfaction": None,
+            "satisfaction": None, "patrol_hours": None,
             **raised,
             "flags": [],
         })

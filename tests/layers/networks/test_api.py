@@ -86,6 +86,14 @@ def test_the_overview_shows_either_network(client, party, make_user, taxonomy, d
     assert rows[group.code]["raised"] == 1 and rows[group.code]["received"] == 1 and rows[group.code]["open"] == 1
     assert sum(r["raised"] for r in rows.values()) == 1
     assert client.get("/api/overview/?level=4&network=mars").status_code == 400
+    # Rows keep the base rows' keys (sorting and exports read them), plus the raised counts.
+    assert set(base.json()["rows"][0]) <= set(party_rows["rows"][0])
+    csv = client.get("/api/overview/?level=4&network=party&format=csv")
+    assert csv.status_code == 200
+    text = b"".join(csv).decode("utf-8-sig") if csv.streaming else csv.content.decode("utf-8-sig")
+    assert group.code in text and "党建网格提出事项" in text
+    page = client.get("/overview/?network=party")
+    assert page.status_code == 200 and "党小组" in page.content.decode()
     # The party-group leader's own overview: their group, their matter, no other case counted.
     client.force_login(leader)
     mine = client.get("/api/overview/?level=4&network=party").json()["rows"]
