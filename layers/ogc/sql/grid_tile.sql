@@ -1,4 +1,4 @@
--- One vector tile (MVT) of current grids, the figures of those in the user's scope as properties.
+-- One vector tile (MVT) of current grids of the base network (never the party-building grid), the figures of those in the user's scope as properties.
 -- Why SQL: ST_AsMVT builds the whole tile in PostgreSQL (Python only hands the bytes on), and
 -- the per-grid figures are sums over each grid's subtree, a range on `path` (~>=~, ~<~, which
 -- the path's pattern index serves) that the ORM cannot express as a correlated range.
@@ -14,7 +14,7 @@ WITH env AS (
     SELECT g.id, g.code, g.name, g.level, g.kind, g.parent_id, g.path, g.geometry,
            (%(figures)s AND (%(everything)s OR g.path LIKE ANY(%(patterns)s))) AS mine
     FROM grids_grid g, env
-    WHERE g.valid_to IS NULL AND g.kind = ANY(%(kinds)s)
+    WHERE g.valid_to IS NULL AND g.network = 'base' AND g.kind = ANY(%(kinds)s)
       AND (%(level)s::int IS NULL OR g.level = %(level)s::int)
       AND (NOT %(only_mine)s OR %(everything)s OR g.path LIKE ANY(%(patterns)s))
       AND g.geometry && env.box
