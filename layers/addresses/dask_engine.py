@@ -126,7 +126,8 @@ def addresses_assign_dask(*, area: GEOSGeometry | None = None, force: bool = Fal
     tiles = spatial_tiles(n_workers * tiles_per_worker, point_filter=point, params=params)
     steps["grids_and_tiles"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
-    grids = client.scatter(payload, broadcast=True)
+    # One future for the whole payload (a dict given to scatter alone would become one key per item).
+    (grids,) = client.scatter([payload], broadcast=True, hash=False)
     futures = [client.submit(assign_tile, database_dsn(), tile, grids, srid=settings.GEOGRID_SRID,
                              near=float(settings.GEOGRID_NEAR_BOUNDARY_M), force=bool(force),
                              area_ewkb=area_ewkb, pure=False) for tile in tiles]
