@@ -41,8 +41,10 @@ INSTALLED_APPS = [
     "layers.incidents",
     "layers.overview",
     "layers.patrols",
+    "layers.networks",
     "layers.offline",
     "layers.residents",
+    "layers.routines",
     "layers.plans",
     "layers.field",
     "layers.imports",
@@ -189,6 +191,9 @@ GEOGRID_SRID = 4490
 GEOGRID_MAX_VERTICES = int(os.environ.get("GEOGRID_MAX_VERTICES", "20000"))
 GEOGRID_MAX_RINGS = int(os.environ.get("GEOGRID_MAX_RINGS", "500"))
 GEOGRID_MAX_BATCH = int(os.environ.get("GEOGRID_MAX_BATCH", "10000"))
+# The hot path of single lookups (geogrid/hotpath.py) reads the grids' change token at most this
+# often per process instead of once per lookup: a published change reaches it this much later.
+GEOGRID_LOCATE_HOT_TOKEN_SECONDS = float(os.environ.get("GEOGRID_LOCATE_HOT_TOKEN_SECONDS", "0.1"))
 GEOGRID_MAX_JSON_DEPTH = int(os.environ.get("GEOGRID_MAX_JSON_DEPTH", "32"))
 # Grid levels: an integer depth with a name; the hierarchy may use any contiguous run of them.
 GEOGRID_LEVELS = {
