@@ -16,6 +16,8 @@ writes the same diff. Answers are checked against the sjoin on every point.
 import io
 import time
 
+import numpy as np
+
 SCRAMBLE = 0.05
 
 
@@ -73,6 +75,26 @@ def analyst_workflow() -> dict:
     return {"seconds": t3 - t0, "steps": steps, "written": written}
 
 
+def _gi_star(city, client) -> dict:
+    """Gi* of counts per grid over the city's grids: esda in one process (weights + G_Local)
+    against maps/hotspots_dask.py on the cluster; both from the polygons, no cache."""
+    import geopandas as gpd
+
+    from maps import hotspots
+    from maps.hotspots_dask import gi_star_dask
+
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(3, len(city.grids)).astype(float)
+    frame = gpd.GeoDataFrame({"id": range(len(city.grids))}, geometry=city.grids)
+    t = time.perf_counter()
+    z_ref, _p = hotspots.gi_star(counts, hotspots.queen_weights(frame))
+    ref = time.perf_counter() - t
+    t = time.perf_counter()
+    z, _p = gi_star_dask(city.grids, counts, client=client)
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "reference": ref, "max_abs_dz": float(np.nanmax(np.abs(z - z_ref)))}
+
+
 def _warm(client) -> None:
     """Import the task module (numpy, shapely, psycopg2) on every worker before timing."""
     client.run(lambda: __import__("layers.addresses.dask_tasks"))
@@ -116,6 +138,8 @@ def run(city, *, emit, size: str = "") -> None:
             figures[workers] = {"rate": n / report.seconds, "seconds": report.seconds, "steps": report.steps,
                                 "written": report.updated, "changed": report.changed,
                                 "mismatches": _mismatches(expected)}
+            if workers == 2:
+                gi = _gi_star(city, client)
     one, two = figures[1], figures[2]
     emit("assign_bulk_dask_1_worker", one["rate"], "points/s", ref, size=size, workers=1, seconds=one["seconds"],
          analyst_reference=round(analyst_rate, 3), rows_written=one["written"], mismatches=one["mismatches"],
@@ -129,5 +153,10 @@ def run(city, *, emit, size: str = "") -> None:
               f"back (read, join, write of the changes; {SCRAMBLE:.0%} of the registry in a wrong grid); reference: "
               "in-memory single-process geopandas.sjoin of the same points and grids (join only); analyst_reference: "
               "read_postgis + sjoin + copy back")
+    emit("hotspots_gi_star_dask", len(city.grids) / gi["seconds"], "grids/s", len(city.grids) / gi["reference"],
+         size=size, workers=2, seconds=round(gi["seconds"], 3), reference_seconds=round(gi["reference"], 3),
+         max_abs_dz=gi["max_abs_dz"],
+         note="Gi* (queen, binary, star) of counts per grid, neighbours found on 2 Dask workers "
+              "(maps/hotspots_dask.py); reference: esda G_Local with libpysal Queen weights in one process")
     emit("assign_bulk_dask_mismatches", two["mismatches"] + one["mismatches"], "points", 0, size=size, checked=2 * n,
          note="points whose grid after the Dask runs differs from the independent sjoin (lowest-code edge rule)")
