@@ -4,6 +4,7 @@ city (suite `locate`, the default), and the leaders' coverage map page on a synt
 
     python -m bench.run [--size small|medium|full] [--skip-http]
     python -m bench.run --suite maps [--size ...] [--grids N] [--repeat 3]
+    python -m bench.run --suite dask [--size ...]   (bulk assignment on Dask, bench/dask_assign.py)
 
 Prints one JSON line per figure: {"name", "value", "unit", "reference", "ratio", ...}, the
 reference being measured in the same run on the same data (geopandas.sjoin for the bulk
@@ -331,7 +332,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=["small", "medium", "full"], default="full")
     parser.add_argument("--skip-http", action="store_true", help="only the assignment")
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP measurement")
-    parser.add_argument("--suite", choices=["locate", "maps", "ogc", "all"], default="all")
+    parser.add_argument("--suite", choices=["locate", "maps", "ogc", "dask", "all"], default="all")
     parser.add_argument("--grids", type=int, default=None, help="maps: micro-grids (default by --size)")
     parser.add_argument("--repeat", type=int, default=3, help="maps: page loads timed")
     args = parser.parse_args(argv)
@@ -368,6 +369,10 @@ def main(argv=None) -> int:
         bench_assign(city)
         if not args.skip_http:
             bench_http(city, seconds=args.seconds)
+    if args.suite in ("dask", "all"):
+        from .dask_assign import run as run_dask
+
+        run_dask(city, emit=emit, size=args.size)
     if args.suite in ("ogc", "all") and not args.skip_http:
         from .ogc import run as run_ogc
 
