@@ -188,9 +188,9 @@ def http_size_lines(prov, *, seconds: int, common: dict) -> None:
         if not line.startswith("{"):
             continue
         d = json.loads(line)
-        if d["name"] in ("http_framework_floor", "locate_http_single"):
+        if d["name"] in ("http_framework_floor", "locate_http_single") and d["value"]:
             d.update(seconds_per_op=1 / d["value"], work_exponent=0)
-        elif d["name"] == "locate_http_batch":
+        elif d["name"] == "locate_http_batch" and d["value"]:  # 0: no 10,000-point request finished in time
             d.update(seconds_per_op=10_000 / d["value"], work_exponent=0)
         d.update(common)
         print(json.dumps(d, ensure_ascii=False), flush=True)
@@ -213,7 +213,7 @@ def run_all(sizes: list[str], *, seconds: int, repeat: int) -> None:
                 continue
             d = json.loads(line)
             prev = previous.get(d["name"])
-            if prev and "seconds_per_op" in d and prev.get("seconds_per_op"):
+            if prev and d.get("seconds_per_op") and prev.get("seconds_per_op"):
                 e = math.log(d["seconds_per_op"] / prev["seconds_per_op"]) / math.log(d["addresses"] / prev["addresses"])
                 d["growth_exponent"] = round(e, 2)
                 d["from_size"] = prev["size"]
