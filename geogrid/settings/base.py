@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers gzip-compressed (static files come compressed from whitenoise above,
+    # which answers before this runs). Django pads each body against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "layers.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
