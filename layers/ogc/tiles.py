@@ -42,7 +42,9 @@ GRID_LAYERS = {"grids": ("base",), "special": tuple(), "coverage": ("base",)}
 GRID_FIGURE_FIELDS = {"addresses": "Number", "households": "Number", "staff": "Number", "subjects": "Number",
                       "households_per_staff": "Number", "open_incidents": "Number", "overdue_incidents": "Number"}
 SUBJECTS_EXACT = "coalesce(subj.n, 0)"
-SUBJECTS_COARSE = "CASE WHEN subj.categories = 1 AND subj.n BETWEEN 1 AND 9 THEN '<10' ELSE coalesce(subj.n, 0)::text END"
+# The bands of subjects.selectors.coarse_count: 0, "<10", "10-19", ... (text then).
+SUBJECTS_COARSE = ("CASE WHEN coalesce(subj.n, 0) = 0 THEN '0' WHEN subj.n < 10 THEN '<10' "
+                   "ELSE (subj.n / 10 * 10)::text || '-' || (subj.n / 10 * 10 + 9)::text END")
 # Who may read coverage figures (the same row as /ogc/collections/coverage/items).
 FIGURES_ROUTE = "ogc-coverage-items"
 sql = sql_loader("ogc")

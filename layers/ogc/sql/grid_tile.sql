@@ -4,8 +4,8 @@
 -- the path's pattern index serves) that the ORM cannot express as a correlated range.
 -- Scope: a grid is "mine" when the user may read coverage figures (%(figures)s) and the grid is
 -- in the user's subtree (everything, or its path starts with one of %(patterns)s); only mine
--- get figures, every other grid only its code and name. Subjects are coarsened as in
--- subjects.coverage_list: with one category present, 1..9 reads "<10" (the /*subjects*/
+-- get figures, every other grid only its code and name. Subjects are banded as in
+-- subjects.coverage_list above the grid head: 0, "<10", "10-19", ... (the /*subjects*/
 -- expression, chosen in layers/ogc/tiles.py, is text then).
 WITH env AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
