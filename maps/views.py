@@ -21,6 +21,7 @@ from layers.audit.services import audit_record
 from layers.core.basemap import basemap_from_settings
 from layers.core.errors import RuleViolation
 from layers.core.ratelimits import export_refusal
+from layers.core.security import nonce_scripts
 from layers.grids.frames import DEFAULT_TOLERANCE, grid_frame
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_list
@@ -67,6 +68,9 @@ def _export_or_none(request, name: str):
 
 def _render(request, template: str, m, context: dict):
     parts = page_parts(m)
+    # folium's head and body carry inline scripts: they run under the page's CSP nonce.
+    nonce = getattr(request, "csp_nonce", "")
+    parts.header, parts.html, parts.data = (nonce_scripts(t, nonce) for t in (parts.header, parts.html, parts.data))
     mode = request.GET.get("print")
     context.update({"map": parts, "print": mode in ("1", "pdf"), "print_pdf": mode == "pdf"})
     return render(request, template, context)
