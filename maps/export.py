@@ -95,12 +95,25 @@ def export_job_start(job, *, url: str, session: str | None) -> threading.Thread:
     return thread
 
 
+def _db(fn, **kwargs) -> None:
+    """Run one ORM write in a thread of its own and wait for it: inside Playwright's sync API the
+    worker thread runs an event loop, where Django refuses synchronous queries."""
+    def work():
+        try:
+            fn(**kwargs)
+        finally:
+            connection.close()
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+
+
 def _run_job(job_id: int, fmt: str, url: str, session: str | None) -> None:
     try:
         with _RENDERS:
             export_job_progress(job_id=job_id, progress=5)
             data = render_url(url, fmt, session=session,
-                              progress=lambda pct: export_job_progress(job_id=job_id, progress=pct))
+                              progress=lambda pct: _db(export_job_progress, job_id=job_id, progress=pct))
             export_job_progress(job_id=job_id, progress=95)
             export_job_finish(job_id=job_id, content=data)
     except Exception as exc:  # noqa: BLE001 - any failure of the render is the job's answer, shown to its owner
