@@ -48,6 +48,13 @@ class AssignmentAdmin(admin.ModelAdmin):
         labels = dict(Duty.choices)
         return "、".join(str(labels.get(d, d)) for d in obj.duties) or "–"
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Grid.objects is the base network; party roles are held on party-building grids.
+        if db_field.name == "grid":
+            from layers.grids.models import Grid
+            kwargs["queryset"] = Grid.all_networks.all()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     # Role changes made here are audited like those made through the services.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from layers.core.errors import RuleViolation
 from layers.core.ratelimits import export_refusal
+from layers.networks.selectors import network_overview_list
 
 from .. import selectors
 from ..exports import table_response
@@ -42,7 +43,11 @@ class OverviewView(APIView):
         period = selectors.period_month(q["month"]) if q.get("month") else selectors.period_default()
         if q["format"] != "json" and (refused := export_refusal(request)) is not None:
             return refused
-        rows = selectors.overview_list(user=request.user, level=q["level"], period=period)
+        if q["network"] == "base":
+            rows = selectors.overview_list(user=request.user, level=q["level"], period=period)
+        else:
+            rows = network_overview_list(user=request.user, level=q["level"], start=period.start, end=period.end,
+                                         network=q["network"])
         rows = selectors.overview_sorted(rows, sort=q["sort"], descending=q["order"] == "desc",
                                          flag=q.get("flag"), text=q.get("q"))
         if q["format"] != "json":
@@ -55,7 +60,10 @@ class OverviewView(APIView):
                       "、".join(str(FLAG_LABELS.get(f, f)) for f in r["flags"])] for r in rows]
             return table_response(header=header, rows=table, fmt=q["format"], title=_("overview"),
                                   filename=f"overview-level{q['level']}-{period.start:%Y%m%d}", request=request)
-        return Response({"level": q["level"], "period": period.as_dict(), "count": len(rows), "rows": rows})
+        body = {"level": q["level"], "period": period.as_dict(), "count": len(rows), "rows": rows}
+        if q["network"] != "base":
+            body["network"] = q["network"]
+        return Response(body)
 
 
 class AssessmentView(APIView):
