@@ -11,4 +11,7 @@ urlpatterns = [
     path("maps/grid/", views.grid_head, name="grid"),
     path("maps/grid/changes/", views.grid_changes, name="grid-changes"),
     path("api/hotspots/", views.HotspotsAPI.as_view(), name="api-hotspots"),
+    path("api/exports/", views.ExportJobsAPI.as_view(), name="api-exports"),
+    path("api/exports/<int:pk>/", views.ExportJobAPI.as_view(), name="api-export"),
+    path("api/exports/<int:pk>/file/", views.export_file, name="api-export-file"),
 ]

@@ -8,8 +8,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,23 +21,27 @@ from rest_framework.views import APIView
 
 from layers.audit.services import audit_record
 from layers.core.basemap import basemap_from_settings
-from layers.core.errors import RuleViolation
+from layers.core.errors import Conflict, RuleViolation
 from layers.core.ratelimits import export_refusal
 from layers.core.security import nonce_scripts
 from layers.grids.frames import DEFAULT_TOLERANCE, grid_frame
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_list
+from layers.overview.models import ExportStatus
+from layers.overview.selectors import export_job_get
+from layers.overview.services import export_job_create
 from layers.incidents.models import IncidentClass
 from layers.incidents.selectors import (incident_first_day, incident_frame, incident_period, incident_received_by_grid,
                                        since_days)
-from layers.staff.access import route_access
+from layers.staff.access import NONE, route_access
+from layers.staff.scope import scope_for
 from layers.staff.selectors import assignment_change_list_own, own_grid_list, scoped_base_levels, scoped_grid_list
 from layers.ogc.selectors import extent
 from layers.subjects.selectors import coverage_frame, coverage_map_rows, special_grid_frame
 
 from . import builders
 from .assets import page_parts
-from .export import render_page
+from .export import add_print_numbers, export_job_start, figure_text, print_rows, render_page
 from .hotspots import grid_set_key, hotspots as gi_star
 from .vectortiles import VECTOR_TILES_ABOVE
 
@@ -66,13 +72,34 @@ def _export_or_none(request, name: str):
     return resp
 
 
-def _render(request, template: str, m, context: dict):
+def _printing(request) -> bool:
+    return request.GET.get("print") in ("1", "pdf")
+
+
+def _print_scope(user) -> str:
+    """Which grids a printed map covers: the user's own grids by name (all grids for an administrator)."""
+    if scope_for(user).is_admin:
+        return _("all grids")
+    return "、".join(g.name for g in own_grid_list(user=user)) or "–"
+
+
+def _render(request, template: str, m, context: dict, *, numbered: list[dict] | None = None,
+            figure: str = ""):
+    """The page; in print mode (`print=1|pdf`, the exports) without its controls, with the scope
+    and, when `numbered` is given, each grid's number drawn on it and the numbered table of grid
+    names and `figure` beside the map."""
+    nonce = getattr(request, "csp_nonce", "")
+    mode = request.GET.get("print")
+    printing = mode in ("1", "pdf")
+    if printing and numbered:
+        add_print_numbers(m, numbered)
     parts = page_parts(m)
     # folium's head and body carry inline scripts: they run under the page's CSP nonce.
-    nonce = getattr(request, "csp_nonce", "")
     parts.header, parts.html, parts.data = (nonce_scripts(t, nonce) for t in (parts.header, parts.html, parts.data))
-    mode = request.GET.get("print")
-    context.update({"map": parts, "print": mode in ("1", "pdf"), "print_pdf": mode == "pdf"})
+    context.update({"map": parts, "print": printing, "print_pdf": mode == "pdf"})
+    if printing:
+        context.update({"print_scope": _print_scope(request.user), "print_rows": numbered or [],
+                        "print_figure": figure})
     return render(request, template, context)
 
 
@@ -122,10 +149,32 @@ def coverage(request):
     m = builders.build_coverage_map(gdf, metric=metric, level=level, level_names=level_names,
                                     bands=settings.GEOGRID_HOUSEHOLD_BAND, outline=outline,
                                     basemap=basemap, **options)
+    numbered = None
+    if _printing(request):
+        shown = gdf[gdf["level"] == level] if not gdf.empty else gdf
+        band = settings.GEOGRID_HOUSEHOLD_BAND.get(level)
+        numbered = print_rows(shown, lambda r: _coverage_figure(r, metric, band))
     return _render(request, "maps/coverage.html", m, {
         "title": _("Coverage map"), "metrics": [(k, str(v.label)) for k, v in metrics.items()],
         "metric": metric, "levels": [(lv, level_names.get(lv, lv)) for lv in levels], "level": level,
-        "grid_count": len(gdf)})
+        "metric_label": str(metrics[metric].label), "level_name": level_names.get(level, level),
+        "table_level": level,
+        "grid_count": len(gdf)}, numbered=numbered,
+        figure=str(_("Households") if metric == "households_band" else metrics[metric].label))
+
+
+def _coverage_figure(row, metric: str, band) -> str:
+    """One grid's printed figure for the coverage metric (households against the band: the
+    households and where they fall)."""
+    if metric == "households_band":
+        n = row.get("households")
+        text = figure_text(n)
+        if band and n is not None and n == n:
+            where = (_("below the band") if n < band[0] else _("above the band") if n > band[1]
+                     else _("within the band"))
+            text = f"{text}（{where}）"
+        return text
+    return figure_text(row.get(metric), percent=metric == "visited_within_cadence")
 
 
 def _vector_tiles(features: int, basemap) -> bool:
@@ -201,8 +250,14 @@ def hotspots(request):
     last_day = until or today
     first = incident_first_day(user=request.user)
     reach = min(SLIDER_WEEKS, -(-(today - first).days // 7)) if first else 0
-    return _render(request, "maps/hotspots.html", m, {
-        "summary": hotspot_summary(table, incident_total=len(incidents)),
+    numbered = None
+    if _printing(request):
+        counted = gdf[[bool(c) and c == c for c in gdf["count"]]] if not gdf.empty else gdf
+        numbered = print_rows(counted, lambda r: f"{figure_text(r.get('count'))}"
+                              + (f"（{builders.hotspot_label(r['class'])}）" if r.get("class") not in (None, "none") else ""))
+    base_levels = scoped_base_levels(user=request.user)
+    return _render(request, "maps/hotspots.html", m, numbered=numbered, figure=_("Incidents"), context={
+        "table_level": base_levels[-1] if base_levels else None, "summary": hotspot_summary(table, incident_total=len(incidents)),
         "title": _("Hotspots"), "days": days, "days_choices": DAYS_CHOICES, "incident_class": incident_class or "",
         "classes": _incident_classes(), "table": table, "incident_total": len(incidents),
         "grid_total": len(gdf), "too_few_grids": len(gdf) < GI_MIN_GRIDS,
@@ -288,8 +343,16 @@ def grid_head(request):
     labels = dict(zip(incidents["status"], incidents["status_label"])) if not incidents.empty else {}
     m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap,
                                      status_labels=labels, children_tiles=children_tiles)
-    return _render(request, "maps/grid.html", m, {
-        "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
+    numbered = None
+    if _printing(request):
+        per_child = {}
+        if not incidents.empty and not children.empty:
+            # A case counts for the child grid it was located in.
+            for gid in incidents["grid_id"]:
+                per_child[int(gid)] = per_child.get(int(gid), 0) + 1
+        numbered = print_rows(children, lambda r: figure_text(per_child.get(int(r["id"]), 0)))
+    return _render(request, "maps/grid.html", m, numbered=numbered, figure=_("Incidents"), context={
+        "table_level": grid.level + 1 if not children.empty else grid.level, "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
         "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0,
         "changes": [c for c in changes if (timezone.now() - c.at).days < 30]})
 
@@ -316,3 +379,80 @@ class HotspotsAPI(APIView):
         until = _until(request)
         _gdf, rows = _hotspots(request.user, days=days, incident_class=incident_class, until=until)
         return Response(rows)
+
+
+# --- meeting exports in the background ---------------------------------------------------------
+# The map pages a job may render (route names in this app).
+EXPORT_PAGES = ("coverage", "hotspots", "special", "grid")
+
+
+def _job_answer(job) -> dict:
+    return {"id": job.pk, "page": job.page, "format": job.fmt, "status": job.status,
+            "status_label": str(ExportStatus(job.status).label), "progress": job.progress,
+            "error": job.error if job.status == ExportStatus.FAILED else "",
+            "download": reverse("maps:api-export-file", args=[job.pk]) if job.status == ExportStatus.DONE else None,
+            "filename": job.filename, "size": job.size}
+
+
+def _own_job(request, pk: int):
+    job = export_job_get(user=request.user, pk=pk)
+    if job is None:  # someone else's export is as absent as a missing one
+        raise Http404
+    return job
+
+
+@extend_schema_view(post=extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT))
+class ExportJobsAPI(APIView):
+    """POST {"page": coverage|hotspots|special|grid, "format": png|pdf, "query": "<the page's query
+    string>"} -> 202 and the job; the page is rendered in the background as the requesting user
+    sees it (their session), for printing: no controls, a numbered table of the grids."""
+
+    def post(self, request):
+        page = str(request.data.get("page") or "")
+        fmt = str(request.data.get("format") or "")
+        if page not in EXPORT_PAGES:
+            raise RuleViolation("bad_parameter", _("page must be one of %(all)s") % {"all": ", ".join(EXPORT_PAGES)})
+        if fmt not in ("png", "pdf"):
+            raise RuleViolation("bad_parameter", _("format must be png or pdf"))
+        if scope_for(request.user).access(f"maps:{page}") == NONE:
+            raise PermissionDenied(_("you may not export this map"))
+        session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if not session:
+            raise RuleViolation("bad_parameter", _("map exports need a logged-in browser session"))
+        query = str(request.data.get("query") or "").lstrip("?")
+        if len(query) > 1000:
+            raise RuleViolation("bad_parameter", _("the page parameters are too long"))
+        params = QueryDict(query, mutable=True)
+        for key in ("format", "print"):
+            params.pop(key, None)
+        refused = export_refusal(request)
+        if refused is not None:
+            return refused
+        job = export_job_create(user=request.user, page=page, fmt=fmt, query=params.urlencode())
+        params["print"] = "pdf" if fmt == "pdf" else "1"
+        url = request.build_absolute_uri(reverse(f"maps:{page}")) + "?" + params.urlencode()
+        export_job_start(job, url=url, session=session)
+        audit_record(action="export", request=request, target_type=f"maps.{page}", format=fmt, job=job.pk)
+        return Response(_job_answer(job), status=202)
+
+
+class ExportJobAPI(APIView):
+    """GET -> the job's status and progress (0-100), with the download link once done."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk: int):
+        return Response(_job_answer(_own_job(request, pk)))
+
+
+@login_required
+@route_access
+def export_file(request, pk: int):
+    """The finished export's file, for its requester only."""
+    job = _own_job(request, pk)
+    if job.status != ExportStatus.DONE:
+        raise Conflict("not_ready", _("the export is not finished yet"))
+    ctype = "image/png" if job.fmt == "png" else "application/pdf"
+    resp = HttpResponse(bytes(job.content), content_type=ctype)
+    resp["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    resp["Cache-Control"] = "private, no-store"
+    return resp

@@ -39,4 +39,4 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.username}"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_action_display()} {self.username}"

@@ -38,11 +38,35 @@ class GridAdminForm(forms.ModelForm):
 
 
 class GridVersionInline(admin.TabularInline):
+    """The grid's versions, read only; the columns are labelled here (the model's fields carry
+    no verbose names of their own)."""
     model = GridVersion
-    fields = ["version", "valid_from", "valid_to", "change", "changed_by"]
+    verbose_name = _("grid version")
+    verbose_name_plural = _("grid versions")
+    fields = ["version_no", "valid_from_day", "valid_to_day", "change_note", "changed_by_name"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("version"))
+    def version_no(self, obj):
+        return obj.version
+
+    @admin.display(description=_("valid from"))
+    def valid_from_day(self, obj):
+        return obj.valid_from
+
+    @admin.display(description=_("valid to"))
+    def valid_to_day(self, obj):
+        return obj.valid_to or "–"
+
+    @admin.display(description=_("change note"))
+    def change_note(self, obj):
+        return obj.change or "–"
+
+    @admin.display(description=_("changed by"))
+    def changed_by_name(self, obj):
+        return obj.changed_by.username if obj.changed_by_id else "–"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -54,7 +78,11 @@ class GridAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "kind", "use", "station", "valid_from", "valid_to"]
     list_filter = ["level", "kind", "use", ("valid_to", admin.EmptyFieldListFilter)]
     search_fields = ["code", "name"]
-    readonly_fields = ["version"]
+    readonly_fields = ["version_no"]
+
+    @admin.display(description=_("version"))
+    def version_no(self, obj):
+        return obj.version if obj and obj.pk else "–"
     inlines = [GridVersionInline]
 
     def has_delete_permission(self, request, obj=None):
@@ -64,8 +92,8 @@ class GridAdmin(admin.ModelAdmin):
         # A grid's place in the hierarchy and its code are fixed once issued; moving or
         # renumbering grids is a planner's plan, not an admin edit.
         if obj is not None:
-            return ["parent", "level", "code", "valid_from", "version"]
-        return ["version"]
+            return ["parent", "level", "code", "valid_from", "version_no"]
+        return ["version_no"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -153,6 +153,9 @@ class GridVersion(models.Model):
         ordering = ["grid", "version"]
         constraints = [models.UniqueConstraint(fields=["grid", "version"], name="grid_version_unique")]
 
+    def __str__(self):
+        return f"{self.grid.code} v{self.version}"
+
 
 class GridPiece(models.Model):
     """Current grids cut by ST_Subdivide into small pieces with a GiST index: the fast path

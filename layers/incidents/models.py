@@ -196,6 +196,9 @@ class IncidentEvent(models.Model):
         verbose_name_plural = _("incident events")
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
 
 class Escalation(models.Model):
     """One step up the whistle path. The level it reached must acknowledge, act and feed back."""

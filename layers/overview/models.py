@@ -38,3 +38,42 @@ class StaffAssessment(models.Model):
         verbose_name_plural = _("staff assessments")
         constraints = [models.UniqueConstraint(fields=["month", "user", "grid", "role"],
                                                name="staff_assessment_unique")]
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("export waiting")
+    RUNNING = "running", _("exporting")
+    DONE = "done", _("export ready")
+    FAILED = "failed", _("export failed")
+
+
+class ExportJob(models.Model):
+    """A meeting export (PNG/PDF of a map page) made in the background: the page polls the job's
+    progress (0-100) and downloads the file when done. The file is kept in the row (an export is a
+    few hundred kB) so it is served only through the owner's download route, never as media."""
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE,
+                             related_name="+")
+    page = models.CharField(_("map page"), max_length=40)
+    fmt = models.CharField(_("file format"), max_length=8)
+    query = models.CharField(_("page parameters"), max_length=1000, blank=True)
+    status = models.CharField(_("export status"), max_length=10, choices=ExportStatus.choices,
+                              default=ExportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.CharField(_("export error"), max_length=500, blank=True)
+    content = models.BinaryField(_("file content"), null=True, editable=False)
+    size = models.PositiveIntegerField(_("file size (bytes)"), default=0)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("map export")
+        verbose_name_plural = _("map exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self):
+        return f"{self.page}.{self.fmt} #{self.pk}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.page}-{self.created_at:%Y%m%d-%H%M}.{self.fmt}"

@@ -15,7 +15,7 @@ from layers.staff.scope import scope_for
 from layers.staff.selectors import staffing_task_list
 from layers.subjects.selectors import coverage_list
 
-from .models import Assessment, StaffAssessment
+from .models import Assessment, ExportJob, StaffAssessment
 
 # Columns a caller may sort by (the API and the page share them).
 SORTABLE = ("code", "name", "households", "staff", "households_per_staff", "visited_within_cadence",
@@ -144,3 +144,11 @@ def staff_assessment_list(*, user, month: dt.date, level: int | None = None) -> 
     if level is not None:
         qs = qs.filter(grid__level=level)
     return list(qs.order_by("-score", "grid__code", "user_id"))
+
+
+def export_job_get(*, user, pk: int) -> ExportJob | None:
+    """The user's own export job (None for another user's: an export is its requester's only,
+    whatever their scope)."""
+    if not (user and user.is_authenticated):
+        return None
+    return ExportJob.objects.filter(pk=pk, user=user).first()

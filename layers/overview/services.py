@@ -12,7 +12,7 @@ from layers.staff.models import Assignment, Role
 from layers.staff.scope import SYSTEM
 from layers.subjects.models import Visit
 
-from .models import Assessment, StaffAssessment
+from .models import Assessment, ExportJob, ExportStatus, StaffAssessment
 from .selectors import overview_list, period_month
 
 INDICATORS = ("closure_rate", "on_time_rate", "satisfaction", "visit_coverage", "staffing")
@@ -116,3 +116,25 @@ def assessment_ensure(*, month: dt.date) -> None:
         assessment_compute(month=month)
 
 
+
+
+# --- meeting exports: the job rows a background render reports into -------------------------
+
+def export_job_create(*, user, page: str, fmt: str, query: str) -> ExportJob:
+    return ExportJob.objects.create(user=user, page=page, fmt=fmt, query=query[:1000])
+
+
+def export_job_progress(*, job_id: int, progress: int) -> None:
+    """Move a queued or running job on (never backwards, never past 99: 100 is `done`)."""
+    ExportJob.objects.filter(pk=job_id, status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING),
+                             progress__lt=progress).update(status=ExportStatus.RUNNING, progress=min(progress, 99))
+
+
+def export_job_finish(*, job_id: int, content: bytes) -> None:
+    ExportJob.objects.filter(pk=job_id).update(status=ExportStatus.DONE, progress=100, content=content,
+                                               size=len(content), finished_at=timezone.now())
+
+
+def export_job_fail(*, job_id: int, error: str) -> None:
+    ExportJob.objects.filter(pk=job_id).update(status=ExportStatus.FAILED, error=error[:500],
+                                               finished_at=timezone.now())

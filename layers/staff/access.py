@@ -185,6 +185,10 @@ ROUTES: dict[str, Rule] = {
     "maps:api-hotspots": COUNTS,
     "maps:special": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, admin=FULL),
     "maps:grid": CASES,
+    # Meeting exports in the background: a job is its requester's own (the selector narrows to
+    # them); the page rendered is checked against its own row above when the job is made.
+    **{name: Rule(field=FULL, leader=FULL, planner=FULL, handler=FULL, admin=FULL)
+       for name in ("maps:api-exports", "maps:api-export", "maps:api-export-file")},
     # --- patrols: tracks are personal data; the selectors narrow to the member's own, or to the
     # grids a grid head / station chief answers for. Leaders get hours and distance in coverage.
     "patrol-list": Rule(field=FULL, admin=FULL),

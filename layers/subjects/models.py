@@ -84,6 +84,9 @@ class Visit(models.Model):
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["subject", "-date"])]
 
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
 
 class RevealLog(models.Model):
     """Access log of sensitive values: who saw which fields of which subject, and when."""
