@@ -143,3 +143,11 @@ def write_xlsx(path: Path, body=None, *, blank_tail=2) -> Path:
     sheet.cell(row=len(body) + 2 + blank_tail, column=1).number_format = "@"
     book.save(path)
     return path
+
+
+def pick_parent(page, grid) -> None:
+    """On the planner page: find the grid in the parent tree by its code and pick it."""
+    page.fill("#parent-search", grid.code)
+    page.click(f"#parent-tree button[data-grid-id='{grid.pk}']")
+    page.wait_for_selector(f"#parent-tree button.current[data-grid-id='{grid.pk}']")
+    page.wait_for_selector("body[data-reference=ready]")
