@@ -49,6 +49,27 @@ RAW_TILE = """SELECT ST_AsMVT(m, 'grids', 4096, 'geom', 'id') FROM (
     AND g.geometry && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4490)) m WHERE m.geom IS NOT NULL"""
 
 
+def _figures_tile_sql():
+    """The tile statement of the grids layer itself (layers/ogc/sql/grid_tile.sql) for an
+    administrator: the same figures, run here without HTTP, Django or auth."""
+    from layers.core.sqlfiles import load_sql
+    from layers.ogc.tiles import SUBJECTS_EXACT
+
+    return load_sql("ogc", "grid_tile").replace("/*subjects*/", SUBJECTS_EXACT)
+
+
+def _figures_params(z, x, y):
+    from django.conf import settings
+    from django.utils import timezone
+
+    from layers.ogc.tiles import BUFFER, EXTENT
+    from layers.staff.models import FIELD_ROLES
+
+    return {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "srid": settings.GEOGRID_SRID, "layer": "grids",
+            "figures": True, "everything": True, "patterns": [], "kinds": ["base"], "level": 4, "only_mine": False,
+            "roles": [str(r) for r in FIELD_ROLES], "now": timezone.now()}
+
+
 def run(*, emit, wait_ready, free_port, repeat: int = 20) -> None:
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -103,10 +124,16 @@ def run(*, emit, wait_ready, free_port, repeat: int = 20) -> None:
         for name, path, sql, params, target in cases:
             ref = _median_ms(raw(sql, params), repeat)
             value = _median_ms(http(path), repeat)
-            emit(name, value, "ms", ref, target_ms=target, repeat=repeat, path=path,
+            extra = {}
+            if params is not None:
+                # The same tile with the figures, by the layer's own statement without HTTP.
+                extra["raw_with_figures_ms"] = round(_median_ms(raw(_figures_tile_sql(), _figures_params(**params)),
+                                                                repeat), 3)
+                extra["ratio_to_raw_with_figures"] = round(value / extra["raw_with_figures_ms"], 3)
+            emit(name, value, "ms", ref, target_ms=target, repeat=repeat, path=path, **extra,
                  note="median over HTTP (gunicorn 2 workers, Bearer token, one client) against the raw SQL "
-                      "in one connection of this process; the HTTP tile also sums addresses and households "
-                      "per grid subtree")
+                      "in one connection of this process (reference: code, name, level only; "
+                      "raw_with_figures_ms: the tile statement with the coverage figures the HTTP tile carries)")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)

@@ -241,30 +241,66 @@ def http_agreement(url: str, cookie: str, points) -> dict:
     return {"checked": len(points), "mismatches": mismatches}
 
 
+def start_server(app: str = "geogrid.wsgi", *, workers: int = 2):
+    """gunicorn with the project's configuration (geogrid/gunicorn.conf.py) and production
+    settings, as `make run` serves; returns (process, base url)."""
+    port = int(os.environ.get("BENCH_PORT") or _free_port())
+    # Production settings read the secrets from the key file, as `make run` does.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geogrid.settings.production", "SECURE_COOKIES": "0",
+           "GUNICORN_WORKERS": str(workers)}
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "geogrid" / "gunicorn.conf.py"),
+                               app, "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+                              cwd=ROOT, env=env, start_new_session=True)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def stop_server(server) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=20)
+
+
+def single_script(points) -> str:
+    """wrk script: GET /api/locate/ cycling through the points."""
+    lua_points = ",".join(f"{{{x:.7f},{y:.7f}}}" for x, y in points)
+    return (f"local pts = {{{lua_points}}}\nlocal i = 0\n"
+            "request = function()\n  i = i % #pts + 1\n  local p = pts[i]\n"
+            "  return wrk.format('GET', '/api/locate/?lon=' .. p[1] .. '&lat=' .. p[2])\nend\n")
+
+
+def bench_floor(points, *, seconds: int, cookie: str = "") -> dict:
+    """http_framework_floor: the bare WSGI callable of bench/floor.py behind the same gunicorn
+    configuration, driven by the same wrk script (same URLs, same cookie) as the single lookups."""
+    server, url = start_server("bench.floor:application")
+    try:
+        wait_ready(url + "/healthz", server)
+        script = single_script(points)
+        _wrk(url, cookie=cookie, seconds=min(2, seconds), connections=8, script=script)  # warm up
+        r = _wrk(url, cookie=cookie, seconds=seconds, connections=8, script=script)
+    finally:
+        stop_server(server)
+    emit("http_framework_floor", r["rps"], "requests/s", None, p99_ms=r["p99_ms"], workers=2, clients=8,
+         note="bench/floor.py: a bare WSGI callable returning constant JSON, same gunicorn config "
+              "(2 gthread workers), same wrk script; the ceiling every HTTP figure is a ratio to")
+    return r
+
+
 def bench_http(city, *, seconds: int) -> None:
     import random
 
     cookie = _session_cookie()
-    port = int(os.environ.get("BENCH_PORT") or _free_port())
-    # Production settings read the secrets from the key file, as `make run` does.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geogrid.settings.production", "SECURE_COOKIES": "0"}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "geogrid" / "gunicorn.conf.py"),
-                               "geogrid.wsgi", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-                              cwd=ROOT, env={**env, "GUNICORN_WORKERS": "2"}, start_new_session=True)
+    rng = random.Random(7)
+    sample = [city.points[rng.randrange(len(city.points))] for _ in range(1000)]
+    floor = bench_floor(sample, seconds=seconds, cookie=cookie)
+    server, url = start_server()
     try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz", server)
-        rng = random.Random(7)
-        sample = [city.points[rng.randrange(len(city.points))] for _ in range(1000)]
-        lua_points = ",".join(f"{{{x:.7f},{y:.7f}}}" for x, y in sample)
-        single = (f"local pts = {{{lua_points}}}\nlocal i = 0\n"
-                  "request = function()\n  i = i % #pts + 1\n  local p = pts[i]\n"
-                  "  return wrk.format('GET', '/api/locate/?lon=' .. p[1] .. '&lat=' .. p[2])\nend\n")
-        url = f"http://127.0.0.1:{port}"
+        wait_ready(url + "/healthz", server)
+        single = single_script(sample)
         _wrk(url, cookie=cookie, seconds=min(2, seconds), connections=8, script=single)  # warm up
         raw = bench_raw_locate(city, seconds)
         r = _wrk(url, cookie=cookie, seconds=seconds, connections=8, script=single)
         emit("locate_http_single", r["rps"], "requests/s", raw, p99_ms=r["p99_ms"], not_found_404=r["non2xx"],
-             workers=2, clients=8, target_rps=2500, target_p99_ms=10,
+             workers=2, clients=8, target_rps=2500, target_p99_ms=10, floor_rps=floor["rps"],
+             floor_ratio=round(r["rps"] / floor["rps"], 3), target_floor_ratio=0.5,
              note="gunicorn 2 sync workers, wrk 8 connections, 1,000 random registry points (those in coverage "
                   "gaps answer 404); reference: raw PostGIS lookups/s on 2 connections")
         emit("locate_http_single_p99", r["p99_ms"], "ms", 10.0, note="reference is the 10 ms target")
@@ -279,15 +315,15 @@ def bench_http(city, *, seconds: int) -> None:
         raw_batch = bench_raw_batch(batch_points, batch_seconds)
         b = _wrk(url + "/api/locate/", cookie=cookie, seconds=batch_seconds, connections=2, script=batch)
         emit("locate_http_batch", b["rps"] * 10_000, "points/s", raw_batch, p99_ms=b["p99_ms"], non_2xx=b["non2xx"],
-             points_per_request=10_000, target=200_000,
+             points_per_request=10_000, target=200_000, requests_per_s=b["rps"], floor_rps=floor["rps"],
+             floor_ratio=round(b["rps"] / floor["rps"], 4),
              note="POST 10,000 neighbouring points, 2 clients; reference: raw PostGIS point-in-polygon of the same "
                   "points on 2 connections (grid ids only)")
         agree = http_agreement(url, cookie, batch_points[:2000])
         emit("locate_http_mismatches", agree["mismatches"], "points", 0, checked=agree["checked"],
              note="batch locate over HTTP against PostGIS (lowest-code covering grid) for the same points")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        stop_server(server)
 
 
 def main(argv=None) -> int:

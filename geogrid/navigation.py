@@ -21,6 +21,8 @@ ITEMS = [
     ("/report/", _("report an incident"), {FIELD, ADMIN}),
     ("/visits/", _("subjects and visits"), {FIELD}),
     ("/subjects/", _("subjects"), {ADMIN}),
+    ("/meetings/", _("grid meetings"), {FIELD, ADMIN}),
+    ("/ledgers/", _("grid ledger"), {FIELD, LEADER, ADMIN}),
     ("/overview/", _("grid overview"), {LEADER, ADMIN}),
     ("/maps/coverage/", _("coverage map"), {LEADER, PLANNER, ADMIN}),
     ("/maps/hotspots/", _("hotspots"), {LEADER, ADMIN}),

@@ -3,4 +3,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geogrid.settings.local")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from geogrid.hotpath import hot_locate  # noqa: E402  (needs the settings configured above)
+
+# Single lookups of logged-in callers skip the framework (geogrid/hotpath.py); all else is Django's.
+application = hot_locate(django_application)

@@ -214,7 +214,8 @@ def special(request):
         r["area_text"] = builders.thousands(r.get("area_m2"))
         for col in ("addresses", "households", "subjects", "incidents", "open_incidents"):
             v = r.get(col)
-            r[col] = None if v is None or v != v else int(v)  # NaN from the frame -> missing
+            # NaN from the frame -> missing; a banded count ("<10", "10-19") stays as it is.
+            r[col] = None if v is None or v != v else (v if isinstance(v, str) else int(v))
     return _render(request, "maps/special.html", m, {"title": _("Special grids"), "rows": rows})
 
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. A module may import from its own layer and the layers before it, never after.
 LAYERS = ["core", "audit", "idempotency", "grids", "staff", "addresses", "incidents", "subjects", "patrols",
-          "overview", "residents", "plans", "imports", "open311", "ogc", "field", "offline", "maps"]
+          "networks", "overview", "residents", "routines", "plans", "imports", "open311", "ogc", "field", "offline", "maps"]
 # Apps whose rows are people, incidents, visits or patrols (and what hangs off them): read
 # only through scoped selectors.
 SCOPED_APPS = {"staff", "incidents", "subjects", "patrols"}

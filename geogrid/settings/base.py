@@ -41,8 +41,10 @@ INSTALLED_APPS = [
     "layers.incidents",
     "layers.overview",
     "layers.patrols",
+    "layers.networks",
     "layers.offline",
     "layers.residents",
+    "layers.routines",
     "layers.plans",
     "layers.field",
     "layers.imports",
@@ -189,6 +191,9 @@ GEOGRID_SRID = 4490
 GEOGRID_MAX_VERTICES = int(os.environ.get("GEOGRID_MAX_VERTICES", "20000"))
 GEOGRID_MAX_RINGS = int(os.environ.get("GEOGRID_MAX_RINGS", "500"))
 GEOGRID_MAX_BATCH = int(os.environ.get("GEOGRID_MAX_BATCH", "10000"))
+# The hot path of single lookups (geogrid/hotpath.py) reads the grids' change token at most this
+# often per process instead of once per lookup: a published change reaches it this much later.
+GEOGRID_LOCATE_HOT_TOKEN_SECONDS = float(os.environ.get("GEOGRID_LOCATE_HOT_TOKEN_SECONDS", "0.1"))
 GEOGRID_MAX_JSON_DEPTH = int(os.environ.get("GEOGRID_MAX_JSON_DEPTH", "32"))
 # Grid levels: an integer depth with a name; the hierarchy may use any contiguous run of them.
 GEOGRID_LEVELS = {
@@ -284,6 +289,17 @@ GEOGRID_RATE_ROUTES = {
 }
 # An export query (CSV, XLSX, GeoPackage...) is cancelled by PostgreSQL after this long.
 GEOGRID_EXPORT_TIMEOUT_MS = int(os.environ.get("GEOGRID_EXPORT_TIMEOUT_MS", "30000"))
+
+# --- batch work on Dask (layers/core/cluster.py, layers/addresses/dask_engine.py) ------------
+# A real cluster's scheduler (tcp://host:8786); empty: a LocalCluster on this machine per run.
+GEOGRID_DASK_SCHEDULER = os.environ.get("GEOGRID_DASK_SCHEDULER", "")
+GEOGRID_DASK_WORKERS = int(os.environ.get("GEOGRID_DASK_WORKERS", "2"))
+GEOGRID_DASK_PROCESSES = os.environ.get("GEOGRID_DASK_PROCESSES", "1") == "1"
+# The engine of the re-assignment after a boundary change: "postgis" (in the database, inside the
+# change's transaction) or "dask" for changes of at least GEOGRID_DASK_MIN_GRIDS grids (a large
+# plan; smaller ones stay in the database, where they cost milliseconds).
+GEOGRID_ASSIGN_ENGINE = os.environ.get("GEOGRID_ASSIGN_ENGINE", "postgis")
+GEOGRID_DASK_MIN_GRIDS = int(os.environ.get("GEOGRID_DASK_MIN_GRIDS", "50"))
 
 # --- security headers ----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

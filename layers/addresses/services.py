@@ -259,7 +259,14 @@ def addresses_assign_ids(*, ids: list[int], gap_limit: int = 100) -> AssignmentR
 
 def addresses_reassign_for_grids(*, grid_ids: list[int], area: GEOSGeometry | None = None) -> AssignmentReport:
     """Boundary-change hook: re-place the addresses in the changed area, or, when the area is
-    unknown, those in the grids' current boundaries and those assigned to them."""
+    unknown, those in the grids' current boundaries and those assigned to them. A large change
+    (at least GEOGRID_DASK_MIN_GRIDS grids, e.g. a plan's publish) runs on the Dask cluster when
+    GEOGRID_ASSIGN_ENGINE is "dask" (same rule and report; see dask_engine.py)."""
+    if (area is not None and settings.GEOGRID_ASSIGN_ENGINE == "dask"
+            and len(grid_ids) >= settings.GEOGRID_DASK_MIN_GRIDS):
+        from .dask_engine import addresses_assign_dask  # the engine imports this module
+
+        return addresses_assign_dask(area=area)
     if area is None:
         geoms = [g.geometry for g in Grid.objects.filter(pk__in=grid_ids)]
         ids = list(Address.objects.filter(grid_id__in=grid_ids).values_list("pk", flat=True))

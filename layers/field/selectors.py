@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from layers.grids.models import Grid
 from layers.incidents.models import FINAL_STATUSES, Department, Escalation, Incident, IncidentEvent, Status
-from layers.incidents.selectors import incident_get, incident_list
+from layers.incidents.selectors import RESPONDER_ROLES, escalation_may_respond, incident_get, incident_list
 from layers.patrols.selectors import patrol_open_get
 from layers.staff.models import Assignment, Role
 from layers.staff.scope import scope_for
@@ -16,8 +16,6 @@ from layers.subjects.selectors import subject_list, visit_due_list
 
 # A running case whose deadline falls within this many hours is "near its deadline".
 NEAR_DEADLINE_HOURS = 24
-# Roles that answer an escalation that reached their grid (community, street, district).
-RESPONDER_ROLES = (Role.STATION_CHIEF, Role.COMMUNITY_LEADER, Role.STREET_LEADER, Role.DISTRICT_LEADER)
 # Which statuses wait for whom: members work cases; those who answer for the grid also verify and close.
 WORK_STATUSES = (Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.REOPENED)
 SUPERVISE_STATUSES = (Status.RESOLVED, Status.VERIFIED)
@@ -123,16 +121,12 @@ def grid_staff(*, grid_id: int, roles=(Role.GRID_HEAD, Role.GRID_MEMBER)) -> lis
 
 
 def can_respond_to_escalation(*, user, escalation: Escalation | None) -> bool:
-    """The level an escalation reached answers it: a station chief or leader assigned to that
-    grid or above it, a department handler for a department, an administrator anywhere."""
+    """Whether the page offers the next response: the escalation still waits for its feedback
+    and the user answers for the level it reached (incidents.selectors.escalation_may_respond,
+    the rule the service enforces)."""
     if escalation is None or escalation.fed_back_at is not None:
         return False
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    if escalation.department_id:
-        return scope.has_role(Role.DEPARTMENT_HANDLER)
-    return escalation.grid is not None and scope.holds(escalation.grid, roles=RESPONDER_ROLES)
+    return escalation_may_respond(user=user, escalation=escalation)
 
 
 def subjects_with_visits(*, user, q: str | None = None, category: str | None = None) -> list[dict]:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from layers.core import params as P
 from layers.grids.selectors import grids_geojson
 from layers.incidents.models import RUNNING_STATUSES, EscalationLevel, IncidentClass, Status
 from layers.incidents.photos import MAX_PHOTOS
@@ -22,6 +23,9 @@ from layers.subjects.models import Subject, SubjectCategory, VisitKind
 from layers.subjects.services import SENSITIVE
 
 from . import selectors
+
+# Subjects per page of the visits page (a grid head has a few dozen; a station chief hundreds).
+VISITS_PER_PAGE = 50
 
 
 REASONS = {
@@ -149,7 +153,10 @@ def visits_page(request):
     if category not in SubjectCategory.values:
         category = None
     rows = selectors.subjects_with_visits(user=request.user, q=q, category=category)
-    shown = rows[:100]
+    # Pages of VISITS_PER_PAGE, the most overdue first; a page past the end shows the last one.
+    pages = max(1, -(-len(rows) // VISITS_PER_PAGE))
+    page = min(P.integer(request.GET.get("page"), "page", default=1, minimum=1, maximum=100000), pages)
+    shown = rows[(page - 1) * VISITS_PER_PAGE:page * VISITS_PER_PAGE]
     scope = scope_for(request.user)
     labels = {f: Subject._meta.get_field(f).verbose_name for f in SENSITIVE}
     for r in shown:
@@ -158,6 +165,8 @@ def visits_page(request):
         r["masked"] = [(f, labels[f], mask(f, getattr(r["subject"], f))) for f in SENSITIVE]
     return render(request, "field/visits.html", {
         "rows": shown, "count": len(rows), "overdue": sum(1 for r in rows if r["overdue"]),
+        "page": page, "pages": pages, "first": (page - 1) * VISITS_PER_PAGE + 1 if shown else 0,
+        "last": (page - 1) * VISITS_PER_PAGE + len(shown),
         "q": q or "", "category": category or "", "categories": SubjectCategory.choices,
         "six": [(k, VisitKind(k).label) for k in SIX_MUST_VISITS], "routine": (VisitKind.ROUTINE, VisitKind.ROUTINE.label),
         "today": timezone.localdate(), "sensitive": SENSITIVE, "cadence": cadence_days(),

@@ -25,6 +25,29 @@ class GridUse(models.TextChoices):
     PARK = "park", _("park")
 
 
+class GridNetwork(models.TextChoices):
+    """The networks of grids over one territory (双网联动). `base` is the administrative tiling every
+    rule of the house speaks of (locate, micro-grids, coverage, overview, tiles, OGC, imports);
+    another network (the party-building grid: general branches over party groups) tiles itself by
+    the same rules within its own network, may overlap the base tiling, and is read only through
+    `Grid.all_networks` by code that names the network."""
+    BASE = "base", _("administrative grid network")
+    PARTY = "party", _("party-building grid network")
+
+
+# The code of a grid of another network starts with the network's letter, so it never meets a
+# base code (division codes and their sequences are digits only).
+NETWORK_CODE_PREFIX = {GridNetwork.PARTY: "P"}
+
+
+class BaseNetworkManager(models.Manager):
+    """`Grid.objects`: the base network only. Every reader written before the networks (and every
+    one that does not name a network) keeps meaning the administrative tiling."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(network=GridNetwork.BASE)
+
+
 class Station(models.Model):
     """网格工作站: set up per residential committee or park; its chief answers for its grids."""
     name = models.CharField(_("name"), max_length=100)
@@ -49,6 +72,9 @@ class Grid(models.Model):
     """
     parent = models.ForeignKey("self", verbose_name=_("parent grid"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
+    # A grid and its parent are always of one network (grids_create checks it).
+    network = models.CharField(_("network"), max_length=16, choices=GridNetwork.choices,
+                               default=GridNetwork.BASE, db_default=GridNetwork.BASE, db_index=True)
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     level = models.PositiveSmallIntegerField(_("level"))
     kind = models.CharField(_("kind"), max_length=32, choices=GridKind.choices, default=GridKind.BASE)
@@ -71,6 +97,11 @@ class Grid(models.Model):
     attributes = models.JSONField(_("source attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The base network (the default manager: admin, related lists, every unnamed reader) ...
+    objects = BaseNetworkManager()
+    # ... and every network, for the code that says which network it means.
+    all_networks = models.Manager()
 
     class Meta:
         verbose_name = _("grid")

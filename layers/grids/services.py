@@ -14,7 +14,7 @@ from layers.core.sqlfiles import sql_loader
 
 from . import hooks
 from .geometry import order_west_east_north_south, outside, overlaps, to_multipolygon
-from .models import Grid, GridCode, GridKind, GridPiece, GridVersion, Station
+from .models import NETWORK_CODE_PREFIX, Grid, GridCode, GridKind, GridNetwork, GridPiece, GridVersion, Station
 
 sql = sql_loader("grids")
 
@@ -47,9 +47,11 @@ class GridSpec:
 
 
 def grid_problems(*, parent: Grid | None, kind: str, geometry: MultiPolygon,
-                  exclude_ids: list[int] = (), label: str = "") -> list[RuleViolation]:
+                  exclude_ids: list[int] = (), label: str = "",
+                  network: str = GridNetwork.BASE) -> list[RuleViolation]:
     """Rules that need the database: inside the parent; no overlap with base siblings (the
-    other top-level base grids for a grid without parent)."""
+    other top-level base grids for a grid without parent). Siblings are of the grid's own
+    network: the party-building grid may overlap the base tiling, never itself."""
     problems = []
     if parent is not None:
         out = outside(geometry, parent.geometry, settings.GEOGRID_PARENT_TOLERANCE_M2)
@@ -64,7 +66,8 @@ def grid_problems(*, parent: Grid | None, kind: str, geometry: MultiPolygon,
         # Top-level grids (no parent) are siblings of each other too: two overlapping districts
         # cannot both be stored (skipping them let the assignment see two micro-grids per point).
         same_parent = {"parent": parent} if parent is not None else {"parent__isnull": True}
-        siblings = list(Grid.objects.filter(**same_parent, kind=GridKind.BASE, valid_to__isnull=True,
+        siblings = list(Grid.all_networks.filter(**same_parent, network=network, kind=GridKind.BASE,
+                                                 valid_to__isnull=True,
                                             geometry__bboverlaps=geometry)
                         .exclude(pk__in=list(exclude_ids)).order_by("code").only("pk", "code", "name", "geometry"))
         found = overlaps([geometry], settings.GEOGRID_OVERLAP_TOLERANCE_M2, others=[g.geometry for g in siblings])
@@ -87,8 +90,13 @@ def _check_level(parent: Grid | None, level: int) -> None:
                             % {"level": level, "parent": parent, "plevel": parent.level}, grids=[parent.code])
 
 
-def _check_explicit_code(code: str, division: bool, label: str) -> None:
-    if not (code.isascii() and code.isdigit()):
+def _check_explicit_code(code: str, division: bool, label: str, network: str = GridNetwork.BASE) -> None:
+    prefix = NETWORK_CODE_PREFIX.get(network, "")
+    if prefix and not code.startswith(prefix):
+        raise RuleViolation("code_format", _("%(label)s: a code of this network starts with %(prefix)s, not %(code)s")
+                            % {"label": label, "prefix": prefix, "code": code}, grids=[label])
+    digits = code[len(prefix):]
+    if not (digits.isascii() and digits.isdigit()):
         raise RuleViolation("code_format", _("%(label)s: code %(code)s must be digits only")
                             % {"label": label, "code": code}, grids=[label])
     if division and len(code) != 12:
@@ -115,8 +123,9 @@ def _next_codes(parent: Grid, n: int) -> list[str]:
     return codes
 
 
-def _new_grid(*, parent, level, kind, spec: GridSpec, geometry, code, valid_from, user) -> Grid:
-    grid = Grid(parent=parent, level=level, kind=kind, name=spec.name, code=code, station=spec.station,
+def _new_grid(*, parent, level, kind, spec: GridSpec, geometry, code, valid_from, user,
+              network: str = GridNetwork.BASE) -> Grid:
+    grid = Grid(parent=parent, network=network, level=level, kind=kind, name=spec.name, code=code, station=spec.station,
                 use=spec.use, geometry=geometry, valid_from=valid_from, attributes=spec.attributes or {})
     grid.full_clean(exclude=["path"])
     grid.save()
@@ -129,23 +138,33 @@ def _new_grid(*, parent, level, kind, spec: GridSpec, geometry, code, valid_from
     return grid
 
 
-def _lock(parent: Grid | None) -> Grid | None:
+def _lock(parent: Grid | None, network: str = GridNetwork.BASE) -> Grid | None:
     # One planner at a time per parent: concurrent changes to siblings must not both pass the
     # overlap check. The row lock serialises them; top-level grids have no parent row, so a
     # transaction-scoped advisory lock stands in for it.
     if parent is None:
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('geogrid.grids.top_level'))")
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('geogrid.grids.top_level.' || %s))", [network])
         return None
-    return Grid.objects.select_for_update().get(pk=parent.pk)
+    return Grid.all_networks.select_for_update().get(pk=parent.pk)
 
 
 @transaction.atomic
 def grids_create(*, parent: Grid | None, level: int, kind: str = GridKind.BASE, specs: list[GridSpec],
-                 user=None, valid_from: dt.date | None = None) -> list[Grid]:
+                 user=None, valid_from: dt.date | None = None, network: str = GridNetwork.BASE) -> list[Grid]:
     """Create several grids under one parent, all or none. Every feature is checked against
-    the rules, the database and the other features; all problems are reported together."""
-    parent = _lock(parent)
+    the rules, the database and the other features; all problems are reported together.
+    `network`: the base tiling by default; another network (party) tiles itself by the same
+    rules, its grids are base grids of that network only, and no boundary hook runs for them
+    (nothing administrative is placed in them)."""
+    if network not in GridNetwork.values:
+        raise RuleViolation("network_unknown", _("Unknown grid network %(network)s") % {"network": network})
+    parent = _lock(parent, network)
+    if parent is not None and parent.network != network:
+        raise RuleViolation("network_mismatch", _("%(parent)s belongs to another grid network")
+                            % {"parent": parent}, grids=[parent.code])
+    if network != GridNetwork.BASE and kind != GridKind.BASE:
+        raise RuleViolation("network_kind", _("Special grids belong to the administrative network only"))
     _check_level(parent, level)
     if kind not in GridKind.values:
         raise RuleViolation("kind_unknown", _("Unknown kind %(kind)s") % {"kind": kind})
@@ -158,14 +177,14 @@ def grids_create(*, parent: Grid | None, level: int, kind: str = GridKind.BASE, 
         label = spec.name or f"#{i + 1}"
         try:
             geom = to_multipolygon(spec.geometry, label=label)
-            division = kind == GridKind.BASE and level in DIVISION_CODE_LEVELS
+            division = kind == GridKind.BASE and level in DIVISION_CODE_LEVELS and network == GridNetwork.BASE
             if spec.code:
-                _check_explicit_code(spec.code, division, label)
+                _check_explicit_code(spec.code, division, label, network)
             elif parent is None or division:
                 raise RuleViolation("code_missing", _("%(label)s: a top-level grid or a district, street or community needs its 12-digit division code")
                                     % {"label": label}, grids=[label])
             geoms.append(geom)
-            for v in grid_problems(parent=parent, kind=kind, geometry=geom, label=label):
+            for v in grid_problems(parent=parent, kind=kind, geometry=geom, label=label, network=network):
                 problems.append((i, label, v))
         except RuleViolation as v:
             problems.append((i, label, v))
@@ -187,11 +206,12 @@ def grids_create(*, parent: Grid | None, level: int, kind: str = GridKind.BASE, 
         for idx, code in zip(order, _next_codes(parent, len(auto))):
             codes[auto[idx]] = code
     grids = [_new_grid(parent=parent, level=level, kind=kind, spec=spec, geometry=geoms[i],
-                       code=spec.code or codes[i], valid_from=valid_from, user=user)
+                       code=spec.code or codes[i], valid_from=valid_from, user=user, network=network)
              for i, spec in enumerate(specs)]
     ids = [g.pk for g in grids]
-    pieces_rebuild(ids=ids)
-    hooks.boundaries_changed(grid_ids=ids, area=_union([g.geometry for g in grids]))
+    if network == GridNetwork.BASE:
+        pieces_rebuild(ids=ids)
+        hooks.boundaries_changed(grid_ids=ids, area=_union([g.geometry for g in grids]))
     return grids
 
 
@@ -240,8 +260,8 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
                 station: Station | None | bool = False, note: str = "") -> Grid:
     """Change a grid's attributes and/or boundary. A boundary change is a new version; the
     old one is kept with its end date."""
-    _lock(grid.parent)
-    grid = Grid.objects.select_for_update().get(pk=grid.pk)
+    _lock(grid.parent, grid.network)
+    grid = Grid.all_networks.select_for_update().get(pk=grid.pk)
     if grid.valid_to is not None:
         raise RuleViolation("grid_retired", _("%(grid)s is retired and cannot change") % {"grid": grid}, grids=[grid.code])
     if expected_version is not None and expected_version != grid.version:
@@ -260,13 +280,16 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
     changed_boundary = geometry is not None
     if changed_boundary:
         geom = to_multipolygon(geometry, label=grid.code)
-        problems = grid_problems(parent=grid.parent, kind=grid.kind, geometry=geom, exclude_ids=[grid.pk], label=grid.code)
+        problems = grid_problems(parent=grid.parent, kind=grid.kind, geometry=geom, exclude_ids=[grid.pk], label=grid.code,
+                                 network=grid.network)
         if problems:
             raise problems[0]
         grid.geometry = geom
     elif kind is not None:
+        if grid.network != GridNetwork.BASE and grid.kind != GridKind.BASE:
+            raise RuleViolation("network_kind", _("Special grids belong to the administrative network only"))
         problems = grid_problems(parent=grid.parent, kind=grid.kind, geometry=grid.geometry,
-                                 exclude_ids=[grid.pk], label=grid.code)
+                                 exclude_ids=[grid.pk], label=grid.code, network=grid.network)
         if problems:
             raise problems[0]
     if changed_boundary:
@@ -278,7 +301,7 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
                                    change=note or _("boundary edited"), changed_by=user if user and user.pk else None)
     grid.full_clean(exclude=["path"])
     grid.save()
-    if changed_boundary or kind is not None:
+    if (changed_boundary or kind is not None) and grid.network == GridNetwork.BASE:
         pieces_rebuild(ids=[grid.pk])
         hooks.boundaries_changed(grid_ids=[grid.pk], area=_union([old_geometry, grid.geometry]))
     return grid
@@ -288,10 +311,10 @@ def grid_update(*, grid: Grid, user=None, expected_version: int | None = None, g
 def grid_retire(*, grid: Grid, on: dt.date | None = None, user=None, with_children: bool = False) -> Grid:
     """Retire a grid: it is kept with its end date, its code stays taken, its pieces go."""
     on = on or timezone.localdate()
-    grid = Grid.objects.select_for_update().get(pk=grid.pk)
+    grid = Grid.all_networks.select_for_update().get(pk=grid.pk)
     if grid.valid_to is not None:
         return grid
-    children = list(Grid.objects.filter(parent=grid, valid_to__isnull=True))
+    children = list(Grid.all_networks.filter(parent=grid, valid_to__isnull=True))
     if children and not with_children:
         raise RuleViolation("has_children", _("%(grid)s still has %(n)d current children; retire or move them first")
                             % {"grid": grid, "n": len(children)}, grids=[grid.code] + [c.code for c in children])
@@ -302,14 +325,15 @@ def grid_retire(*, grid: Grid, on: dt.date | None = None, user=None, with_childr
     GridVersion.objects.filter(grid=grid, valid_to__isnull=True).update(valid_to=on)
     GridPiece.objects.filter(grid=grid).delete()
     # What the retired grid held must be re-placed (or listed as a gap), like any other change.
-    hooks.boundaries_changed(grid_ids=[grid.pk], area=grid.geometry)
+    if grid.network == GridNetwork.BASE:
+        hooks.boundaries_changed(grid_ids=[grid.pk], area=grid.geometry)
     return grid
 
 
 def pieces_rebuild(*, ids: list[int] | None = None) -> None:
     """Refresh the subdivided lookup pieces of the given grids (all current grids if None)."""
     if ids is None:
-        ids = list(Grid.objects.filter(valid_to__isnull=True).values_list("pk", flat=True))
+        ids = list(Grid.objects.filter(valid_to__isnull=True).values_list("pk", flat=True))  # base network
     with connection.cursor() as cur:
         cur.execute(sql("pieces_rebuild"), {"ids": list(ids)})
 

@@ -14,6 +14,7 @@ class IncidentTypeAdmin(admin.ModelAdmin):
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "phone")
+    filter_horizontal = ("handlers",)
 
 
 class EventInline(admin.TabularInline):

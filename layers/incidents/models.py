@@ -20,6 +20,8 @@ class Source(models.TextChoices):
     RESIDENT = "resident", _("resident")
     HOTLINE_12345 = "hotline_12345", _("12345 hotline")
     DEPARTMENT = "department", _("department")
+    # Discovered in the party-building grid and handed to the administrative grid (双网联动).
+    PARTY_GRID = "party_grid", _("party-building grid")
 
 
 class Status(models.TextChoices):
@@ -55,6 +57,10 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=32, unique=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The department handlers who answer for this department: only they acknowledge, act on and
+    # feed back a case escalated to it (incidents.selectors.escalation_may_respond).
+    handlers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("handlers"), blank=True,
+                                      related_name="handled_departments")
 
     class Meta:
         verbose_name = _("department")
@@ -120,6 +126,10 @@ class Incident(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.RESIDENT)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="reported_incidents")
+    # Where the matter came from when another grid network raised it (source party_grid): the
+    # party-building grid that discovered it. `grid` is still the administrative grid that handles it.
+    origin_grid = models.ForeignKey("grids.Grid", verbose_name=_("raised in grid"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="originated_incidents")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)

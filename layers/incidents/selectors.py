@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from layers.core.params import id_or_none
 from layers.core.sqlfiles import sql_loader
+from layers.staff.models import Role
 from layers.staff.scope import scope_for
 
-from .models import FINAL_STATUSES, RUNNING_STATUSES, Department, Incident, IncidentType, Photo
+from .models import FINAL_STATUSES, RUNNING_STATUSES, Department, Escalation, EscalationLevel, Incident, IncidentType, Photo
 
 _sql = sql_loader("incidents")
 
@@ -217,3 +218,28 @@ def incident_frame(*, user, since: dt.datetime | None = None, until: dt.datetime
     if not recs:
         return gpd.GeoDataFrame(columns=INCIDENT_FRAME_COLUMNS, geometry="geometry", crs=crs)
     return gpd.GeoDataFrame(recs, geometry="geometry", crs=crs)
+
+
+# Roles that answer an escalation that reached their grid (community, street, district).
+RESPONDER_ROLES = (Role.STATION_CHIEF, Role.COMMUNITY_LEADER, Role.STREET_LEADER, Role.DISTRICT_LEADER)
+
+
+def escalation_may_respond(*, user, escalation: Escalation | None) -> bool:
+    """Whether `user` answers for the level `escalation` reached: for a department, one of that
+    department's handlers (Department.handlers, in the department-handler role); for a grid, a
+    station chief or leader assigned to that grid or above it (a district leader over the case
+    when the map has no district grid); an administrator anywhere."""
+    if escalation is None:
+        return False
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    if escalation.department_id:
+        return (scope.has_role(Role.DEPARTMENT_HANDLER)
+                and Department.handlers.through.objects.filter(department_id=escalation.department_id,
+                                                               user_id=user.pk).exists())
+    if escalation.grid is not None:
+        return scope.holds(escalation.grid, roles=RESPONDER_ROLES)
+    # The district platform of a map without a district grid: its leaders over the case's grid.
+    return (escalation.level == EscalationLevel.DISTRICT
+            and scope.holds(escalation.incident.grid, roles=(Role.DISTRICT_LEADER,)))

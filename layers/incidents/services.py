@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import Conflict, RuleViolation
 from layers.core.params import id_or_none
-from layers.grids.models import Grid
+from layers.grids.models import Grid, GridNetwork
 from layers.grids.locate import Location, locate
 from layers.staff.models import Role
 from layers.staff.scope import scope_for
@@ -22,6 +22,7 @@ from .models import (FINAL_STATUSES, RUNNING_STATUSES, Department, Escalation, E
                      Incident, IncidentClass, IncidentEvent, IncidentType, IntakeKey, Photo, Rating, Source,
                      Status)
 from .photos import CleanPhoto
+from .selectors import escalation_may_respond
 
 S = Status
 # The workflow. Practice: a report is accepted (case filed) or rejected (not a grid matter);
@@ -136,11 +137,20 @@ def _check_choice(value, choices, rule: str, what: str) -> str:
 def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84", address=None,
                     description: str, incident_class: str = IncidentClass.GENERAL, type,
                     source: str = Source.RESIDENT, reporter=None, reported_at: dt.datetime | None = None,
-                    photos: list[CleanPhoto] = ()) -> Incident:
+                    photos: list[CleanPhoto] = (), origin_grid: Grid | None = None) -> Incident:
     """Take in a report at a point (any accepted coordinate system) or at a registry address,
-    route it to its micro-grid and special grids, and start the accept deadline."""
+    route it to its micro-grid and special grids, and start the accept deadline.
+    `origin_grid`: the grid of another network (the party-building grid) that raised the matter;
+    it comes with source party_grid, and that source only with it. Routing is the one locate,
+    over the administrative network, as for every other report."""
     incident_class = _check_choice(incident_class, IncidentClass, "class_unknown", _("class"))
     source = _check_choice(source, Source, "source_unknown", _("source"))
+    if origin_grid is not None and (origin_grid.network == GridNetwork.BASE or not origin_grid.is_current):
+        raise RuleViolation("origin_network", _("%(grid)s is not a current grid of another network")
+                            % {"grid": origin_grid}, grids=[origin_grid.code])
+    if (source == Source.PARTY_GRID) != (origin_grid is not None):
+        raise RuleViolation("origin_required", _("A matter from the party-building grid is raised there, "
+                                                 "with the party grid it came from"))
     itype = _resolve_type(type)
     if not (description or "").strip():
         raise RuleViolation("description_required", _("Describe the matter"))
@@ -167,7 +177,7 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
                         grid_id=located.route["id"], near_boundary=located.near_boundary, in_gap=located.gap,
                         description=description.strip(), incident_class=incident_class, type=itype,
                         source=source, reporter=reporter, status=Status.REPORTED, reported_at=now,
-                        deadline=deadline, escalation_due=deadline)
+                        deadline=deadline, escalation_due=deadline, origin_grid=origin_grid)
     incident.full_clean(exclude=["ref"])
     incident.save()
     incident.ref = f"E{timezone.localtime(now):%Y%m%d}{incident.pk:06d}"
@@ -175,9 +185,12 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
     incident.special_grids.set([s["id"] for s in located.special])
     for p in photos:
         _photo_save(incident, p)
-    _log(incident, EventKind.CREATED, user=user, to_status=Status.REPORTED,
-         data={"grid": located.route["code"], "special": [s["code"] for s in located.special],
-               "crs": crs, "photos": len(photos)})
+    data = {"grid": located.route["code"], "special": [s["code"] for s in located.special],
+            "crs": crs, "photos": len(photos)}
+    if origin_grid is not None:
+        # The hand-over: which network and grid raised it, which administrative grid took it.
+        data["origin"] = {"network": origin_grid.network, "grid": origin_grid.code, "name": origin_grid.name}
+    _log(incident, EventKind.CREATED, user=user, to_status=Status.REPORTED, data=data)
     return incident
 
 
@@ -423,6 +436,11 @@ def incident_escalate(*, incident: Incident, user=None, note: str = "", departme
     return esc
 
 
+class NotTheResponder(RuleViolation):
+    """The user may see the case but does not answer for the level it was escalated to."""
+    status = 403
+
+
 RESPONSES = {"acknowledge": ("acknowledged_at", None, EventKind.ACKNOWLEDGED),
              "act": ("acted_at", "acknowledged_at", EventKind.ACTED),
              "feedback": ("fed_back_at", "acted_at", EventKind.FED_BACK)}
@@ -437,6 +455,10 @@ def escalation_respond(*, incident: Incident, user, action: str, note: str = "")
     esc = Escalation.objects.select_for_update().filter(incident=incident).order_by("-escalated_at", "-id").first()
     if esc is None:
         raise RuleViolation("not_escalated", _("The case has not been escalated"))
+    if not escalation_may_respond(user=user, escalation=esc):
+        raise NotTheResponder("not_responder", _("Only the level the case was escalated to answers it: "
+                                                 "the handlers of that department, or the station chief "
+                                                 "or leaders of that grid"))
     field, before, kind = RESPONSES[action]
     if getattr(esc, field):
         raise RuleViolation("response_done", _("%(action)s was already recorded for this level") % {"action": action})

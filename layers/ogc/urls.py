@@ -23,6 +23,9 @@ urlpatterns = [
     path("tiles/incidents.json", tiles.TileJSONView.as_view(), {"layer": "incidents"}, name="tiles-incidents-tilejson"),
     path("tiles/incidents/<int:z>/<int:x>/<int:y>.mvt", tiles.TileView.as_view(), {"layer": "incidents"},
          name="tiles-incidents"),
+    path("tiles/coverage.json", tiles.TileJSONView.as_view(), {"layer": "coverage"}, name="tiles-coverage-tilejson"),
+    path("tiles/coverage/<int:z>/<int:x>/<int:y>.mvt", tiles.TileView.as_view(), {"layer": "coverage"},
+         name="tiles-coverage"),
     path("tiles/<str:layer>.json", tiles.TileJSONView.as_view(), name="tiles-tilejson"),
     path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", tiles.TileView.as_view(), name="tiles-tile"),
 ]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from layers.incidents.selectors import incident_counts_by_grid
+from layers.patrols.selectors import patrol_figures_by_grid
 from layers.staff.scope import scope_for
 from layers.staff.selectors import staffing_task_list
 from layers.subjects.selectors import coverage_list
@@ -19,7 +20,7 @@ from .models import Assessment, StaffAssessment
 # Columns a caller may sort by (the API and the page share them).
 SORTABLE = ("code", "name", "households", "staff", "households_per_staff", "visited_within_cadence",
             "received", "open", "overdue", "escalated", "closure_rate", "on_time_rate", "satisfaction",
-            "overdue_share")
+            "overdue_share", "patrol_hours")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def overview_list(*, user, level: int, period: Period | None = None) -> list[dic
     households per staff member, visits within cadence (at the period's last day), open, overdue
     and escalated cases now, and over the period the cases received, the closure rate (closed /
     received), the on-time rate (closed by the deadline / closed) and satisfaction (mean rating,
-    1-5). Flags: those of coverage (`no_staff`, `no_station`, `households_below_band`,
+    1-5), and the hours of the finished patrols started in the period over the grid's subtree
+    (`patrol_hours`). Flags: those of coverage (`no_staff`, `no_station`, `households_below_band`,
     `households_above_band`), `no_head` for a grid left without a head by a boundary change (an
     open staffing task), and `overdue_share_high` when overdue cases are at least
     GEOGRID_OVERDUE_SHARE_FLAG of the open ones."""
@@ -76,6 +78,7 @@ def overview_list(*, user, level: int, period: Period | None = None) -> list[dic
     now_counts = incident_counts_by_grid(user=user, grid_ids=ids)
     in_period = incident_counts_by_grid(user=user, grid_ids=ids, since=_as_datetime(period.start),
                                         until=_as_datetime(period.end))
+    patrols = patrol_figures_by_grid(grid_ids=ids, since=_as_datetime(period.start), until=_as_datetime(period.end))
     threshold = settings.GEOGRID_OVERDUE_SHARE_FLAG
     # A grid a boundary change left without a head carries an open staffing task until one is named.
     headless = set(staffing_task_list(user=user).filter(grid_id__in=ids).values_list("grid_id", flat=True))
@@ -102,6 +105,7 @@ def overview_list(*, user, level: int, period: Period | None = None) -> list[dic
             "closure_rate": _rate(per.get("closed", 0), per.get("received", 0)),
             "on_time_rate": _rate(per.get("closed_on_time", 0), per.get("closed", 0)),
             "satisfaction": per.get("avg_rating"),
+            "patrol_hours": patrols.get(c["grid_id"], patrols[None])["patrol_hours"],
             "flags": flags,
         })
     return rows

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
+from layers.core import params as P
+from layers.grids.models import GridNetwork
 from layers.staff.access import route_access
 
 from .api.views import FLAG_LABELS
@@ -15,4 +17,6 @@ def overview_page(request):
     return render(request, "overview/overview.html", {
         "levels": levels, "flags": FLAG_LABELS, "sortable": SORTABLE,
         "this_month": timezone.localdate().strftime("%Y-%m"),
+        "networks": GridNetwork.choices,
+        "network": P.choice(request.GET.get("network"), "network", GridNetwork.values, default=GridNetwork.BASE),
     })

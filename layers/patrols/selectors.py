@@ -62,14 +62,16 @@ def patrol_point_list(*, patrol: Patrol) -> QuerySet[PatrolPoint]:
     return PatrolPoint.objects.filter(patrol=patrol).order_by("at")
 
 
-def patrol_figures_by_grid(*, grid_ids: list[int]) -> dict:
-    """Coverage hook: finished patrols' hours and kilometres over each grid's subtree."""
+def patrol_figures_by_grid(*, grid_ids: list[int], since=None, until=None) -> dict:
+    """Coverage hook: finished patrols' hours and kilometres over each grid's subtree; with
+    `since`/`until` (aware datetimes) only the patrols started in [since, until). Aggregates per
+    grid only, for grids the caller already took from a scoped list."""
     zeros = {"patrols": 0, "patrol_hours": 0.0, "patrol_distance_km": 0.0}
     out: dict = {None: zeros}
     if not grid_ids:
         return out
     with connection.cursor() as cur:
-        cur.execute(sql("figures"), {"ids": list(grid_ids)})
+        cur.execute(sql("figures"), {"ids": list(grid_ids), "since": since, "until": until})
         for gid, n, seconds, metres in cur.fetchall():
             out[gid] = {"patrols": n, "patrol_hours": round(float(seconds) / 3600, 2),
                         "patrol_distance_km": round(float(metres) / 1000, 2)}

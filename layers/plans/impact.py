@@ -9,7 +9,9 @@ from layers.grids.geometry import shp
 from layers.grids.locate import locate_in_plan
 from layers.grids.models import Grid, GridKind
 from layers.incidents.models import FINAL_STATUSES, Incident
+from layers.staff.scope import scope_for
 from layers.subjects.models import Subject
+from layers.subjects.selectors import coarse_count
 
 from .models import Plan, PlanGrid
 from .partition import publish_partition
@@ -86,3 +88,16 @@ def plan_impact(*, plan: Plan) -> dict:
             "without_head": [{"id": pg.pk, "name": names.get(pg.pk)} for pg in pgs if pg.pk in set(no_head)],
             "retire": [{"id": g.pk, "code": g.code, "name": g.name} for g in retired],
             "unchanged": [pg.pk for pg in unchanged]}
+
+
+def plan_impact_for(*, user, plan: Plan) -> dict:
+    """plan_impact as shown to `user`: a planner (who does not see small counts) gets the subject
+    counts of every flow and of the total in the bands of coverage (subjects.selectors.coarse_count).
+    A draft can be drawn around any few addresses, so exact counts here would give back every
+    "<10" of the coverage figures by differencing two drafts."""
+    impact = plan_impact(plan=plan)
+    if not scope_for(user).sees_small_counts:
+        for flow in impact["flows"]:
+            flow["subjects"] = coarse_count(flow["subjects"])
+        impact["moved"]["subjects"] = coarse_count(impact["moved"]["subjects"])
+    return impact

@@ -40,6 +40,7 @@ ANONYMOUS = "anonymous"
 USER = "user"
 FIELD = (Role.GRID_MEMBER, Role.GRID_HEAD, Role.STATION_CHIEF)
 LEADERS = (Role.COMMUNITY_LEADER, Role.STREET_LEADER, Role.DISTRICT_LEADER)
+PARTY = (Role.PARTY_GROUP_LEADER, Role.BRANCH_SECRETARY)
 AUDIENCES = (ANONYMOUS, USER, *[str(r) for r in Role])
 
 
@@ -51,6 +52,7 @@ class Rule:
     planner: str = NONE
     handler: str = NONE     # department handler (receives escalations)
     admin: str = NONE
+    party: str = NONE       # party-group leader, general-branch secretary (the party-building grid)
     user: str = NONE        # logged in, no active role
     public: bool = False
     # Who enforces it when it is not RouteAccess / route_access (e.g. Django's admin site).
@@ -66,18 +68,21 @@ class Rule:
             return self.field
         if role in LEADERS:
             return self.leader
+        if role in PARTY:
+            return self.party
         return {Role.PLANNER: self.planner, Role.DEPARTMENT_HANDLER: self.handler, Role.ADMIN: self.admin}[role]
 
 
 def _all(level=FULL, **kw) -> Rule:
     """Every logged-in user, whatever their role (nothing personal behind the route)."""
     return Rule(**{"field": level, "leader": level, "planner": level, "handler": level, "admin": level,
-                   "user": level, **kw})
+                   "party": level, "user": level, **kw})
 
 
 def _staff(level=FULL, **kw) -> Rule:
     """Every staff role (not a logged-in user without one)."""
-    return Rule(**{"field": level, "leader": level, "planner": level, "handler": level, "admin": level, **kw})
+    return Rule(**{"field": level, "leader": level, "planner": level, "handler": level, "admin": level,
+                   "party": level, **kw})
 
 
 PUBLIC = _all(public=True)
@@ -153,8 +158,11 @@ ROUTES: dict[str, Rule] = {
     "field-report": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
     "field-visits": VISITS,
     # --- overview and assessment: figures per grid, the leaders' ranking ----------------------
-    "overview": COUNTS,
-    "overview-page": COUNTS,
+    # ?network=party: the party roles read their own network's figures (their scope counts no
+    # incident but the matters their network raised).
+    "overview": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, handler=AGGREGATE, admin=FULL, party=AGGREGATE),
+    "overview-page": Rule(field=FULL, leader=AGGREGATE, planner=AGGREGATE, handler=AGGREGATE, admin=FULL,
+                          party=AGGREGATE),
     # Grid scores and the staff's monthly scores (staff, not subjects: no personal data of residents).
     "assessment-list": COUNTS,
     # --- plans -------------------------------------------------------------------------------
@@ -185,6 +193,21 @@ ROUTES: dict[str, Rule] = {
     "patrol-end": Rule(field=FULL, admin=FULL),
     "patrol": Rule(field=FULL, admin=FULL),
     "patrol-map": Rule(field=FULL, admin=FULL),
+    # --- routines (layers/routines): meetings are the field staff's own work (the station chief or
+    # grid head organises, members attend); leaders read their counts in the ledger. The ledger
+    # is counts for leaders (small counts coarsened), with the rows behind them for field staff.
+    **{name: Rule(field=FULL, admin=FULL) for name in (
+        "meeting-list", "meeting-detail", "meeting-agenda", "meeting-decisions", "decision-incident",
+        "decision-task", "decision-done", "meetings-page", "meeting-page", "meeting-print")},
+    "ledger": Rule(field=MASKED, leader=AGGREGATE, admin=MASKED),
+    "ledger-page": Rule(field=MASKED, leader=AGGREGATE, admin=MASKED),
+    # --- the party-building network (双网联动): its boundaries are published like the others';
+    # its matters are read by the party roles of the raising grid (scoped in the selectors) ----
+    "party-grid-list": _all(),
+    "party-matter-list": Rule(party=FULL, admin=FULL),
+    "party-matter-detail": Rule(party=FULL, admin=FULL),
+    "party-matters": Rule(party=FULL, admin=FULL),
+    "party-matter-page": Rule(party=FULL, admin=FULL),
     # --- the offline app: manifest, worker, outbox shell (the outbox lives on the device) ------
     "manifest": PUBLIC,
     "service-worker": PUBLIC,
@@ -212,6 +235,8 @@ ROUTES: dict[str, Rule] = {
     "tiles-tilejson": _all(),
     "tiles-incidents": CASES,
     "tiles-incidents-tilejson": CASES,
+    "tiles-coverage": COUNTS,
+    "tiles-coverage-tilejson": COUNTS,
     # --- Open311 GeoReport v2: city systems, each by its own api_key (services are public) -------
     **{f"open311-{r}": _all(public=True, enforced_by="layers.open311 api_key of a registered client")
        for r in ("services", "service", "requests", "request", "token")},

@@ -15,6 +15,13 @@ class AssignmentAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__last_name", "grid__code", "grid__name"]
     raw_id_fields = ["user", "grid"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Grid.objects is the base network; party roles are held on party-building grids.
+        if db_field.name == "grid":
+            from layers.grids.models import Grid
+            kwargs["queryset"] = Grid.all_networks.all()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     # Role changes made here are audited like those made through the services.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -3,8 +3,9 @@ or a password by basic auth. Tokens cost one indexed lookup; passwords go throug
 authenticate(), where the login brake (django-axes) counts failures.
 
 The first class of DEFAULT_AUTHENTICATION_CLASSES answers the challenge: an anonymous API
-request gets 401 with `WWW-Authenticate: Basic realm="geogrid"`, which QGIS and GDAL need before
-they send credentials."""
+request gets 401 with `WWW-Authenticate: Basic realm="geogrid", Bearer realm="geogrid"` (both
+schemes in one header, RFC 9110 11.6.1: Django keeps one value per header name), which QGIS and
+GDAL need before they send credentials; a client that holds only a token reads that Bearer works."""
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -35,6 +36,9 @@ class LockedOut(exceptions.APIException):
 class BasicOrTokenAuthentication(authentication.BasicAuthentication):
     """HTTP basic auth whose password may be a personal API token of that user."""
     www_authenticate_realm = REALM
+
+    def authenticate_header(self, request):
+        return challenge()
 
     def authenticate_credentials(self, userid, password, request=None):
         if password.startswith(TOKEN_PREFIX):
@@ -72,8 +76,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
 
 def challenge() -> str:
-    """The WWW-Authenticate value of a 401 from any API route, DRF or not."""
-    return f'Basic realm="{REALM}"'
+    """The WWW-Authenticate value of a 401 from any API route, DRF or not: both schemes."""
+    return f'Basic realm="{REALM}", Bearer realm="{REALM}"'
 
 
 def user_from_authorization(request):

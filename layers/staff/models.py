@@ -13,12 +13,18 @@ class Role(models.TextChoices):
     STREET_LEADER = "street_leader", _("street leader")
     DISTRICT_LEADER = "district_leader", _("district leader")
     DEPARTMENT_HANDLER = "department_handler", _("department handler")
+    # The party-building network (双网联动): they discover and discuss matters in their party grid
+    # and hand them to the administrative grid; they hold no role over the base tiling.
+    PARTY_GROUP_LEADER = "party_group_leader", _("party-group leader")
+    BRANCH_SECRETARY = "branch_secretary", _("general-branch secretary")
     ADMIN = "admin", _("administrator")
 
 
 # Roles that work cases and people inside their grids (see sensitive fields in full on reveal).
 FIELD_ROLES = {Role.GRID_MEMBER, Role.GRID_HEAD, Role.STATION_CHIEF}
 LEADER_ROLES = {Role.COMMUNITY_LEADER, Role.STREET_LEADER, Role.DISTRICT_LEADER}
+# Roles held on grids of the party-building network, and only there.
+PARTY_ROLES = {Role.PARTY_GROUP_LEADER, Role.BRANCH_SECRETARY}
 
 
 class Duty(models.TextChoices):

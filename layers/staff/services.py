@@ -12,17 +12,23 @@ from django.utils.translation import gettext as _
 from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
 from layers.core.images import ImageRejected, reencode
-from layers.grids.models import Grid
+from layers.grids.models import Grid, GridNetwork
 
-from .models import (ApiToken, Assignment, AssignmentChange, AssignmentChangeAction, Role, StaffingTask,
-                     StaffProfile)
+from .models import (PARTY_ROLES, ApiToken, Assignment, AssignmentChange, AssignmentChangeAction, Role,
+                     StaffingTask, StaffProfile)
 
 
 @transaction.atomic
 def assignment_set(*, user, role: str, grid, duties: list[str] | None = None, active: bool = True,
                    by=None) -> Assignment:
     """Give `user` `role` on `grid` (idempotent: an existing assignment is updated). `by` is the
-    acting user, for the audit log."""
+    acting user, for the audit log. Party roles are held on party-building grids, every other
+    role on the administrative network."""
+    if grid is not None and (role in PARTY_ROLES) != (grid.network == GridNetwork.PARTY):
+        raise RuleViolation("role_network", _("The role %(role)s cannot be held on %(grid)s: party roles belong "
+                                              "to the party-building grid, the others to the administrative grid")
+                            % {"role": Role(role).label if role in Role.values else role, "grid": grid},
+                            grids=[grid.code])
     a = Assignment.objects.filter(user=user, role=role, grid=grid).first() or Assignment(user=user, role=role, grid=grid)
     before = (a.active, list(a.duties)) if a.pk else None
     a.duties = sorted(set(duties or []))

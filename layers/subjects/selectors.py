@@ -25,7 +25,10 @@ from .models import RevealLog, Subject, SubjectCategory, Visit
 
 sql = sql_loader("subjects")
 
-SMALL_COUNT = 10  # per-grid category counts 1..SMALL_COUNT-1 are coarsened above the grid head
+SMALL_COUNT = 10  # the width of the bands subject counts are shown in above the grid head
+# Shares (visits within cadence) shown above the grid head are rounded to this step, so that a
+# share such as 1/7 cannot give away the exact count behind a banded total.
+SHARE_STEP = 0.1
 
 
 def subject_list(*, user, grid_id: int | None = None, category: str | None = None,
@@ -101,15 +104,38 @@ def visit_due_list(*, user, grid_id: int | None = None, within_days: int = 14,
     return out
 
 
-def _coarse(n: int, suppress: bool):
-    return "<10" if suppress and 0 < n < SMALL_COUNT else n
+def coarse_count(n: int, suppress: bool = True):
+    """A subject count as shown to a user who does not see small counts: 0 stays 0 (nobody to
+    protect), 1..9 becomes "<10", and every larger count its band of ten ("10-19", "20-29", ...).
+
+    Every subject count such a user sees is banded, not only the small ones: with exact figures
+    beside a "<10" cell, subtraction (a row's total minus its exact categories, a parent's count
+    minus its children's) gives the small count back; band minus bands only gives a range."""
+    if not suppress or n == 0:
+        return n
+    if n < SMALL_COUNT:
+        return f"<{SMALL_COUNT}"
+    low = n // SMALL_COUNT * SMALL_COUNT
+    return f"{low}-{low + SMALL_COUNT - 1}"
+
+
+def coarse_share(part: int, whole: int, suppress: bool = True) -> float | None:
+    """part / whole, rounded to SHARE_STEP for a user who does not see small counts (an exact
+    share of a small total, 1/7 say, would name the total)."""
+    if not whole:
+        return None
+    if not suppress:
+        return round(part / whole, 3)
+    steps = round(1 / SHARE_STEP)
+    return round(int(part / whole * steps + 0.5) / steps, 3)
 
 
 def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dict]:
     """One row per current base grid of `level` in the user's scope: households, addresses,
     subjects (by category), staff, households per staff, share of subjects visited within
-    cadence, open/overdue incidents and flags. Above the grid head's level, per-grid category
-    counts from 1 to 9 are shown as "<10"."""
+    cadence, open/overdue incidents and flags. Above the grid head's level every subject count
+    (total and per category) is shown in bands (coarse_count) and the visited share rounded
+    (coarse_share), so no difference of figures recovers a small count."""
     today = today or timezone.localdate()
     grids = list(scope_for(user).grids().filter(level=level, kind=GridKind.BASE)
                  .order_by("code").values("id", "code", "name", "parent_id", "station_id"))
@@ -150,20 +176,16 @@ def coverage_list(*, user, level: int, today: dt.date | None = None) -> list[dic
             flags.append("households_below_band")
         if band and f["households"] > band[1]:
             flags.append("households_above_band")
-        by_category = {c: _coarse(f["cats"].get(c, (0, 0))[0], suppress) for c in categories}
-        shown_total = total
-        if suppress and sum(1 for n, _ in f["cats"].values() if n) == 1:
-            # With one category present the total IS that category's count: coarsen it too.
-            shown_total = _coarse(total, suppress)
+        by_category = {c: coarse_count(f["cats"].get(c, (0, 0))[0], suppress) for c in categories}
         inc = incidents.get(g["id"]) or {}
         rows.append({
             "grid_id": g["id"], "code": g["code"], "name": g["name"], "level": level,
             "parent_id": g["parent_id"],
-            "households": f["households"], "addresses": f["addresses"], "subjects": shown_total,
+            "households": f["households"], "addresses": f["addresses"], "subjects": coarse_count(total, suppress),
             "subjects_by_category": by_category,
             "staff": f["staff"],
             "households_per_staff": round(f["households"] / f["staff"], 1) if f["staff"] else None,
-            "visited_within_cadence": round(visited / total, 3) if total else None,
+            "visited_within_cadence": coarse_share(visited, total, suppress),
             "open_incidents": inc.get("open") if incidents else None,
             "overdue_incidents": inc.get("overdue") if incidents else None,
             "household_band": list(band) if band else None,
@@ -228,7 +250,8 @@ def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -
 
 def special_grid_figures(*, user, ids: list[int]) -> dict[int, dict]:
     """Per special grid: addresses and households inside (from the address link table) and
-    subjects inside, all counted within the user's scope, and geodesic area in m². Two queries."""
+    subjects inside, all counted within the user's scope (subjects banded above the grid head),
+    and geodesic area in m². Two queries."""
     if not ids:
         return {}
     scope = scope_for(user)
@@ -242,8 +265,10 @@ def special_grid_figures(*, user, ids: list[int]) -> dict[int, dict]:
     subjects = dict(Subject.objects.filter(scope_for(user).q("grid"), address__special_links__grid_id__in=ids)
                     .order_by().values_list("address__special_links__grid_id")
                     .annotate(n=Count("id", distinct=True)))
+    # Above the grid head the subject count is banded like the coverage figures (coarse_count).
+    suppress = not scope.sees_small_counts
     for gid, row in out.items():
-        row["subjects"] = subjects.get(gid, 0)
+        row["subjects"] = coarse_count(subjects.get(gid, 0), suppress)
     return out
 
 

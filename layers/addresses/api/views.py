@@ -38,13 +38,22 @@ def _remember(key: str) -> None:
     _recent[key] = time.monotonic() + AUTH_TTL
 
 
+def auth_cache_key(session_key: str | None, header: str) -> str | None:
+    return ("s:" + session_key) if session_key else \
+        ("b:" + hashlib.sha256(header.encode()).hexdigest()) if header.startswith(("Basic ", "Bearer ")) else None
+
+
+def recently_authenticated(session_key: str | None, header: str) -> bool:
+    """Was this session or credential found logged in during the last AUTH_TTL seconds (here)?"""
+    key = auth_cache_key(session_key, header)
+    return key is not None and _recent.get(key, 0.0) > time.monotonic()
+
+
 def _authenticated(request) -> bool:
-    now = time.monotonic()
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     header = request.META.get("HTTP_AUTHORIZATION", "")
-    cache_key = ("s:" + session_key) if session_key else \
-        ("b:" + hashlib.sha256(header.encode()).hexdigest()) if header.startswith(("Basic ", "Bearer ")) else None
-    if cache_key and _recent.get(cache_key, 0.0) > now:
+    cache_key = auth_cache_key(session_key, header)
+    if recently_authenticated(session_key, header):
         return True
     ok = request.user.is_authenticated
     if not ok and header:
@@ -132,16 +141,23 @@ def locate(request):
         return _search(q)
     if "lon" not in q or "lat" not in q:
         raise InvalidCoordinates(_("Give lon and lat (and optionally crs, date), or address"))
-    lon, lat = to_storage(q["lon"], q["lat"], q.get("crs") or "wgs84")
-    (text,) = locate_json([(lon, lat)], on=_date(q.get("date")))
+    return point_answer(q["lon"], q["lat"], q.get("crs") or "wgs84", q.get("date"))
+
+
+def point_answer(lon_text: str, lat_text: str, crs: str = "wgs84", date_text: str | None = None, *,
+                 token_max_age: float = 0.0) -> HttpResponse:
+    """The answer to one point given as query text (the view's and geogrid/hotpath.py's, which
+    serves it without the framework once the caller is known to be logged in)."""
+    lon, lat = to_storage(lon_text, lat_text, crs)
+    (text,) = locate_json([(lon, lat)], on=_date(date_text), token_max_age=token_max_age)
     if text is None:
         return _json({"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
-                      % {"lon": q["lon"], "lat": q["lat"]}, "gap": False, "chain": []}, status=404)
+                      % {"lon": lon_text, "lat": lat_text}, "gap": False, "chain": []}, status=404)
     if '"gap":true' in text:
         # A coverage gap: base grids cover the point, no micro-grid does (layers/grids/locate.py).
         chain = json.loads(text)["chain"]
         return _json({"detail": _("No micro-grid holds the point (%(lon)s, %(lat)s): it lies in a coverage gap of "
-                                  "%(grid)s") % {"lon": q["lon"], "lat": q["lat"], "grid": chain[0]["name"]},
+                                  "%(grid)s") % {"lon": lon_text, "lat": lat_text, "grid": chain[0]["name"]},
                       "gap": True, "chain": chain}, status=404)
     return HttpResponse(text, content_type="application/json")
 

@@ -35,6 +35,10 @@ def incident_detail(i: Incident) -> dict:
         "special_grids": [{"id": g.pk, "code": g.code, "name": g.name, "kind": g.kind}
                           for g in i.special_grids.order_by("code")],
         "reporter": i.reporter.username if i.reporter_id else None,
+        # Raised in another grid network (the party-building grid) and handed over to `grid`.
+        "origin": ({"network": i.origin_grid.network, "network_label": i.origin_grid.get_network_display(),
+                    "grid": {"id": i.origin_grid_id, "code": i.origin_grid.code, "name": i.origin_grid.name}}
+                   if i.origin_grid_id else None),
         "accepted_at": _iso(i.accepted_at), "resolved_at": _iso(i.resolved_at),
         "photos": [photo_urls(p) | {"id": p.pk, "width": p.width, "height": p.height}
                    for p in i.photos.order_by("uploaded_at", "id")],

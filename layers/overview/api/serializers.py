@@ -32,6 +32,8 @@ class MonthField(serializers.Field):
 
 class OverviewQuerySerializer(serializers.Serializer):
     level = serializers.IntegerField(min_value=1, max_value=20, help_text=_("grid level, e.g. 4 for micro-grids"))
+    network = serializers.ChoiceField(choices=("base", "party"), required=False, default="base",
+                                      help_text=_("grid network: base (the administrative grid, default) or party"))
     month = MonthField(required=False,
                        help_text=_("period: a calendar month YYYY-MM; default the last 30 days"))
     sort = serializers.ChoiceField(choices=SORTABLE, required=False, default="code")

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from layers.core.errors import RuleViolation
 from layers.core.ratelimits import export_refusal
+from layers.networks.selectors import network_overview_list
 
 from .. import selectors
 from ..exports import table_response
@@ -42,20 +43,27 @@ class OverviewView(APIView):
         period = selectors.period_month(q["month"]) if q.get("month") else selectors.period_default()
         if q["format"] != "json" and (refused := export_refusal(request)) is not None:
             return refused
-        rows = selectors.overview_list(user=request.user, level=q["level"], period=period)
+        if q["network"] == "base":
+            rows = selectors.overview_list(user=request.user, level=q["level"], period=period)
+        else:
+            rows = network_overview_list(user=request.user, level=q["level"], start=period.start, end=period.end,
+                                         network=q["network"])
         rows = selectors.overview_sorted(rows, sort=q["sort"], descending=q["order"] == "desc",
                                          flag=q.get("flag"), text=q.get("q"))
         if q["format"] != "json":
             header = [_("code"), _("name"), _("households"), _("grid staff"), _("households per staff member"),
                       _("visits within cadence (%)"), _("open"), _("overdue"), _("escalated"), _("received"),
-                      _("closure rate (%)"), _("on-time closure rate (%)"), _("satisfaction (1-5)"), _("flags")]
+                      _("closure rate (%)"), _("on-time closure rate (%)"), _("satisfaction (1-5)"), _("patrol hours"), _("flags")]
             table = [[r["grid"]["code"], r["grid"]["name"], r["households"], r["staff"], r["households_per_staff"],
                       _pct(r["visited_within_cadence"]), r["open"], r["overdue"], r["escalated"], r["received"],
-                      _pct(r["closure_rate"]), _pct(r["on_time_rate"]), r["satisfaction"],
+                      _pct(r["closure_rate"]), _pct(r["on_time_rate"]), r["satisfaction"], r["patrol_hours"],
                       "、".join(str(FLAG_LABELS.get(f, f)) for f in r["flags"])] for r in rows]
             return table_response(header=header, rows=table, fmt=q["format"], title=_("overview"),
                                   filename=f"overview-level{q['level']}-{period.start:%Y%m%d}", request=request)
-        return Response({"level": q["level"], "period": period.as_dict(), "count": len(rows), "rows": rows})
+        body = {"level": q["level"], "period": period.as_dict(), "count": len(rows), "rows": rows}
+        if q["network"] != "base":
+            body["network"] = q["network"]
+        return Response(body)
 
 
 class AssessmentView(APIView):

@@ -1,4 +1,5 @@
--- Finished patrols per target grid, over each target's subtree.
+-- Finished patrols per target grid, over each target's subtree; with %(since)s / %(until)s (or NULL)
+-- only the patrols started in [since, until).
 -- Why SQL: each patrol's grid is mapped to every grid above it through the ids in its path (as
 -- subjects/sql/coverage.sql does), one pass for all targets; the ORM would need a query per grid.
 SELECT x.anc::bigint AS target_id,
@@ -9,4 +10,6 @@ FROM patrols_patrol p
 JOIN grids_grid g ON g.id = p.grid_id
 CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from g.path), '/')) AS x(anc)
 WHERE p.ended_at IS NOT NULL AND x.anc::bigint = ANY(%(ids)s)
+  AND (%(since)s::timestamptz IS NULL OR p.started_at >= %(since)s::timestamptz)
+  AND (%(until)s::timestamptz IS NULL OR p.started_at < %(until)s::timestamptz)
 GROUP BY 1

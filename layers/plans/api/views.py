@@ -175,7 +175,7 @@ class PlanValidateView(APIView):
 @extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PlanImpactView(APIView):
     def get(self, request, pk):
-        return Response(services.plan_impact(plan=_plan(request, pk)))
+        return Response(services.plan_impact_for(user=request.user, plan=_plan(request, pk)))
 
 
 @extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("parent", int, required=True)],

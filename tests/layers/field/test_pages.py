@@ -146,3 +146,33 @@ def test_visits_page_shows_cadence_due_date_and_the_six_must_visits(demo_grids, 
     assert [k for k, _ in r.context["six"]] == ["family_conflict", "illness", "death", "hardship", "festival",
                                                 "important_event"]
     assert "六必访" in body and "每 60 天走访" in body
+
+
+def test_visits_page_pages_through_every_subject_without_a_silent_cap(demo_grids, make_user):
+    from layers.addresses.services import address_create
+    from layers.subjects.services import subject_create
+
+    head = make_user("h", "grid_head", demo_grids[GRID_A])
+    p = demo_grids[GRID_A].geometry.point_on_surface
+    address = address_create(full_text="静安区分页测试路1号", lon=p.x, lat=p.y, households=1)
+    made = {subject_create(address=address, name=f"分页对象{i:03d}", category="other").pk for i in range(123)}
+    c = client_for(head)
+    first = c.get("/visits/")
+    assert first.context["count"] == 123 and first.context["pages"] == 3
+    seen, page = [], 1
+    while True:
+        r = c.get(f"/visits/?page={page}")
+        assert r.status_code == 200
+        seen += [row["subject"].pk for row in r.context["rows"]]
+        if 'rel="next"' not in r.content.decode():
+            break
+        page += 1
+    assert page == 3 and len(seen) == len(set(seen)) == 123 and set(seen) == made
+    body = c.get("/visits/?page=3").content.decode()
+    assert "第 3 / 3 页" in body and "显示第 101–123 位" in body
+    # A page past the end shows the last one; a bad page number is a clear 400, not a 500.
+    assert c.get("/visits/?page=99").context["page"] == 3
+    assert c.get("/visits/?page=x").status_code == 400
+    # The search reaches a subject that sits on the last page, and keeps the query in the links.
+    found = c.get("/visits/?q=分页对象12")
+    assert {row["subject"].name for row in found.context["rows"]} == {"分页对象120", "分页对象121", "分页对象122"}

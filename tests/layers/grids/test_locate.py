@@ -224,3 +224,21 @@ def test_plan_impact_keeps_an_edge_point_with_the_lowest_code_in_sql_and_python(
     assert impact["moved"] == {"addresses": 0, "households": 0, "subjects": 0, "incidents": 0}
     flow = next(f for f in impact["flows"] if f["from"] and f["from"]["id"] == town["west"].pk)
     assert flow["to"]["id"] == west_pg.pk and flow["addresses"] == 1 and flow["subjects"] == 1 and flow["incidents"] == 1
+
+
+def test_one_point_answers_exactly_as_in_a_batch_edges_gaps_and_outside(demo_grids, town):
+    """A single lookup takes the scalar path (_Index.locate_one): its text equals the batch's
+    for the same point, on vertices (edge rule), in gaps, outside every grid."""
+    rng = random.Random(11)
+    street = demo_grids["310106013000"].geometry.extent
+    points = [(rng.uniform(street[0] - 0.002, street[2] + 0.002), rng.uniform(street[1] - 0.002, street[3] + 0.002))
+              for _ in range(400)]
+    for g in demo_grids.values():
+        if g.level == 4:
+            points += [tuple(c) for c in shapely.get_coordinates(shapely.from_wkb(bytes(g.geometry.wkb)))][:6]
+    points += [(120.002, 30.005), GAP_IN_COMMUNITY, GAP_IN_STREET, (120.004, 30.005), (120.03, 30.005)]
+    batch = locate_json(points)
+    single = [locate_json([p])[0] for p in points]
+    assert single == batch
+    assert sum(t is None for t in batch) > 0 and sum(t is not None and '"gap":true' in t for t in batch) >= 2
+    assert sum(t is not None and '"gap":false' in t for t in batch) > 200

@@ -135,19 +135,45 @@ def test_overdue_incidents_escalate_once_per_period(new_incident, head, clock):
     assert "escalated 1 incident(s)" in out.getvalue()
 
 
+RESPONDER_AT_LEVEL = {1: "station_chief", 2: "street_leader", 3: "district_leader"}
+
+
+def _responder(make_user, incident, name):
+    """A user who answers for the level the incident's latest escalation reached: the station
+    chief or leader of that grid, or a handler of that department (assigned at the top grid)."""
+    from layers.grids.models import Grid
+
+    esc = Escalation.objects.filter(incident=incident).order_by("-escalated_at", "-id").first()
+    top = Grid.objects.get(parent__isnull=True, kind="base", valid_to__isnull=True)
+    if esc.department_id:
+        user = make_user(name, "department_handler", top)
+        esc.department.handlers.add(user)
+        return user
+    return make_user(name, RESPONDER_AT_LEVEL[esc.level], esc.grid or top)
+
+
+def _api(user):
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
 def test_manual_escalation_path_with_acknowledge_act_feedback(new_incident, head, make_user, demo_grids):
     incident = new_incident(type="SH03")
-    api = APIClient()
-    api.force_authenticate(head)
+    api = _api(head)
     for level in (1, 2, 3, 4):
         r = api.post(f"/api/incidents/{incident.pk}/escalate/", {"note": "网格无法解决"}, format="json")
         assert r.status_code == 200, r.content
         assert r.json()["escalation_level"] == level
-        r = api.post(f"/api/incidents/{incident.pk}/escalation/", {"action": "act"}, format="json")
+        # The grid head who escalated does not answer for the level above.
+        r = api.post(f"/api/incidents/{incident.pk}/escalation/", {"action": "acknowledge"}, format="json")
+        assert r.status_code == 403 and r.json()["rule"] == "not_responder"
+        there = _api(_responder(make_user, incident, f"responder-{level}"))
+        r = there.post(f"/api/incidents/{incident.pk}/escalation/", {"action": "act"}, format="json")
         assert r.status_code == 400 and r.json()["rule"] == "response_order"
         for action in ("acknowledge", "act", "feedback"):
-            r = api.post(f"/api/incidents/{incident.pk}/escalation/", {"action": action, "note": "已处理"},
-                         format="json")
+            r = there.post(f"/api/incidents/{incident.pk}/escalation/", {"action": action, "note": "已处理"},
+                           format="json")
             assert r.status_code == 200, r.content
     r = api.post(f"/api/incidents/{incident.pk}/escalate/", {}, format="json")
     assert r.status_code == 400 and r.json()["rule"] == "escalation_top"
@@ -160,14 +186,55 @@ def test_manual_escalation_path_with_acknowledge_act_feedback(new_incident, head
     assert kinds.count("escalated") == 4 and kinds.count("fed_back") == 4
 
 
-def test_escalation_respond_requires_order(new_incident, head):
+def test_only_the_handlers_of_the_department_answer_a_department_escalation(new_incident, head, make_user):
+    """A case escalated to a functional department: a handler of another department, a handler
+    named for no department, the grid head and a leader who all see the case are refused (403);
+    the page offers them no response. A handler of that department answers it."""
+    from django.test import Client
+
+    from layers.grids.models import Grid
+    from layers.incidents.models import Department
+
+    incident = new_incident(type="SH03")
+    for _level in (1, 2, 3, 4):
+        incident_escalate(incident=Incident.objects.get(pk=incident.pk), user=head)
+    esc = Escalation.objects.filter(incident=incident).order_by("-escalated_at", "-id").first()
+    assert esc.department is not None and esc.level == 4
+    top = Grid.objects.get(parent__isnull=True, kind="base", valid_to__isnull=True)
+    other_dept = Department.objects.create(name="区绿化市容局", code="test-greening")
+    outsider = make_user("other-dept", "department_handler", top)
+    other_dept.handlers.add(outsider)
+    unnamed = make_user("no-dept", "department_handler", top)
+    leader = make_user("district-leader", "district_leader", top)
+    ours = make_user("our-dept", "department_handler", top)
+    esc.department.handlers.add(ours)
+    for user in (outsider, unnamed, head, leader):
+        r = _api(user).post(f"/api/incidents/{incident.pk}/escalation/", {"action": "acknowledge"}, format="json")
+        assert r.status_code == 403 and r.json()["rule"] == "not_responder", user.username
+        c = Client()
+        c.force_login(user)
+        page = c.get(f"/incidents/{incident.pk}/")
+        assert page.status_code == 200 and page.context["response"] is None, user.username
+    c = Client()
+    c.force_login(ours)
+    assert c.get(f"/incidents/{incident.pk}/").context["response"]["action"] == "acknowledge"
+    for action in ("acknowledge", "act", "feedback"):
+        r = _api(ours).post(f"/api/incidents/{incident.pk}/escalation/", {"action": action, "note": "已到场处置"},
+                            format="json")
+        assert r.status_code == 200, r.content
+    esc.refresh_from_db()
+    assert esc.fed_back_at is not None and esc.feedback == "已到场处置"
+
+
+def test_escalation_respond_requires_order(new_incident, head, make_user):
     incident = new_incident()
     with pytest.raises(RuleViolation):
         escalation_respond(incident=incident, user=head, action="acknowledge")
     incident_escalate(incident=incident, user=head)
-    escalation_respond(incident=incident, user=head, action="acknowledge")
+    chief = _responder(make_user, incident, "order-chief")
+    escalation_respond(incident=incident, user=chief, action="acknowledge")
     with pytest.raises(RuleViolation) as err:
-        escalation_respond(incident=incident, user=head, action="acknowledge")
+        escalation_respond(incident=incident, user=chief, action="acknowledge")
     assert err.value.rule == "response_done"
 
 

@@ -39,7 +39,7 @@ def test_unauthenticated_requests_get_a_basic_challenge(db):
     for url in ("/ogc/", "/ogc/collections", "/ogc/collections/grids/items", "/tiles/grids/14/0/0.mvt"):
         r = Client().get(url)
         assert r.status_code == 401, url
-        assert r["WWW-Authenticate"] == 'Basic realm="geogrid"'
+        assert r["WWW-Authenticate"] == 'Basic realm="geogrid", Bearer realm="geogrid"'
 
 
 def test_a_personal_token_works_as_bearer_and_as_basic_password(make_user, demo_grids):

@@ -92,3 +92,98 @@ def test_tilejson_names_the_tiles_and_bad_tiles_are_refused(make_user, demo_grid
     assert c.get("/tiles/grids/14/0/0.mvt?level=x").status_code == 400
     for layer in ("grids", "special", "addresses", "incidents"):
         assert c.get(f"/tiles/{layer}/0/0/0.mvt").status_code == 200
+
+
+@pytest.fixture
+def figures(demo_grids, inside, make_user):
+    """Subjects of one category in micro-grid A (3) and B (12), a case in A, a grid head of A
+    and a community leader over both; the rows coverage_list gives each of them."""
+    from layers.addresses.services import address_create
+    from layers.incidents.services import incident_create
+    from layers.incidents.taxonomy import taxonomy_ensure
+    from layers.subjects.services import subject_create
+
+    taxonomy_ensure()
+    for code, n in ((GRID_A, 3), ("310106013001002", 12)):
+        lon, lat = inside(code)
+        address = address_create(full_text=f"测试路{code}号", lon=lon, lat=lat, households=4)
+        for i in range(n):
+            subject_create(address=address, name=f"对象{code}-{i}", category="religious_figure")
+    incident_create(lon=inside(GRID_A)[0], lat=inside(GRID_A)[1], description="井盖缺失", type="CA01")
+    head = make_user("tile-head", "grid_head", demo_grids[GRID_A])
+    leader = make_user("tile-leader", "community_leader", demo_grids["310106013001"])
+    return {"head": head, "leader": leader}
+
+
+def _same(tile_value, figure) -> bool:
+    """A tile's value (GDAL reads a column with gaps as float) against coverage_list's."""
+    if isinstance(figure, str):
+        return tile_value == figure
+    return float(tile_value) == float(figure)
+
+
+def _grid_tile(client, tmp_path, name, level=4, z=12):
+    a = Grid.objects.get(code=GRID_A).geometry.point_on_surface
+    x, y = tile_of(a.x, a.y, z)
+    r = client.get(f"/tiles/grids/{z}/{x}/{y}.mvt?level={level}")
+    assert r.status_code == 200
+    return r, decode(r.content, tmp_path / name, z, x, y, "grids").set_index("code")
+
+
+def test_grid_tiles_carry_the_coverage_figures_of_the_users_scope_coarsened_as_coverage_list(figures, tmp_path):
+    from layers.subjects.selectors import coverage_list
+
+    for who in ("head", "leader"):
+        user = figures[who]
+        _r, df = _grid_tile(login(user), tmp_path, who)
+        rows = {r["code"]: r for r in coverage_list(user=user, level=4)}
+        assert rows, who
+        for code, row in rows.items():
+            got = df.loc[code]
+            for name in ("addresses", "households", "staff", "open_incidents", "overdue_incidents"):
+                assert got[name] == row[name], (who, code, name)
+            assert _same(got["subjects"], row["subjects"]), (who, code, got["subjects"], row["subjects"])
+        # grids outside the scope are drawn, without any figure
+        outside = df[~df.index.isin(list(rows))]
+        assert len(outside) > 0 and outside["subjects"].isna().all() and outside["staff"].isna().all()
+    # the leader (above the grid head's level) reads 3 subjects as "<10", the head reads 3
+    _r, lead = _grid_tile(login(figures["leader"]), tmp_path, "l2")
+    _r, head = _grid_tile(login(figures["head"]), tmp_path, "h2")
+    assert lead.loc[GRID_A, "subjects"] == "<10" and int(head.loc[GRID_A, "subjects"]) == 3
+    assert int(lead.loc["310106013001002", "subjects"]) == 12
+    assert int(head.loc[GRID_A, "open_incidents"]) == 1
+
+
+def test_coverage_tiles_hold_only_the_users_grids_and_need_the_figures_right(figures, make_user, demo_grids,
+                                                                              tmp_path):
+    a = Grid.objects.get(code=GRID_A).geometry.point_on_surface
+    x, y = tile_of(a.x, a.y, 12)
+    r = login(figures["leader"]).get(f"/tiles/coverage/12/{x}/{y}.mvt?level=4")
+    df = decode(r.content, tmp_path, 12, x, y, "coverage")
+    community = Grid.objects.get(code="310106013001")
+    assert set(df["code"]) == set(Grid.objects.filter(level=4, path__startswith=community.path,
+                                                      valid_to__isnull=True).values_list("code", flat=True))
+    # a user with no role reads no figures: the grid layer without them, the coverage layer not at all
+    nobody = login(make_user("tile-nobody"))
+    assert nobody.get(f"/tiles/coverage/12/{x}/{y}.mvt?level=4").status_code == 403
+    plain = decode(nobody.get(f"/tiles/grids/12/{x}/{y}.mvt?level=4").content, tmp_path / "n", 12, x, y, "grids")
+    assert GRID_A in set(plain["code"]) and "staff" not in plain.columns
+
+
+def test_a_scoped_grid_tile_never_revalidates_for_another_user(figures, make_user, tmp_path):
+    head, leader = login(figures["head"]), login(figures["leader"])
+    mine, _df = _grid_tile(head, tmp_path, "h")
+    theirs, _df = _grid_tile(leader, tmp_path, "l")
+    assert mine["ETag"] != theirs["ETag"]
+    for r in (mine, theirs):
+        assert "private" in r["Cache-Control"] and "Authorization" in r["Vary"] and "Cookie" in r["Vary"]
+    a = Grid.objects.get(code=GRID_A).geometry.point_on_surface
+    x, y = tile_of(a.x, a.y, 12)
+    url = f"/tiles/grids/12/{x}/{y}.mvt?level=4"
+    assert head.get(url, HTTP_IF_NONE_MATCH=mine["ETag"]).status_code == 304
+    # the leader holding the head's ETag gets the leader's own tile, not a 304 on the head's
+    again = leader.get(url, HTTP_IF_NONE_MATCH=mine["ETag"])
+    assert again.status_code == 200 and again.content == theirs.content
+    # a second head of another grid, same roles: another scope, another ETag
+    other = login(make_user("tile-head-b", "grid_head", Grid.objects.get(code="310106013001002")))
+    assert other.get(url)["ETag"] != mine["ETag"]

@@ -70,6 +70,26 @@ def test_overview_row_has_the_figures_leaders_rank_by(march, demo_grids):
     assert b["received"] == 0 and b["closure_rate"] is None and b["on_time_rate"] is None
 
 
+def test_patrol_hours_count_the_finished_patrols_of_the_period_over_the_subtree(march, demo_grids):
+    from layers.patrols.models import Patrol
+
+    def patrol(day, minutes, ended=True):
+        start = dt.datetime(2026, 3, day, 9, tzinfo=dt.timezone.utc) if day else dt.datetime(2026, 2, 20, 9, tzinfo=dt.timezone.utc)
+        Patrol.objects.create(member=march["head_a"], grid=demo_grids[GRID_A], started_at=start,
+                              ended_at=start + dt.timedelta(minutes=minutes) if ended else None)
+    patrol(3, 90)
+    patrol(10, 45)
+    patrol(0, 600)  # February: outside the period
+    patrol(20, 0, ended=False)  # still walking: not counted
+    rows = rows_by_code(overview_list(user=march["leader"], level=4, period=period_month(MARCH)))
+    assert rows[GRID_A]["patrol_hours"] == 2.25 and rows[GRID_B]["patrol_hours"] == 0.0
+    # The residential area above counts its micro-grids' patrols.
+    area = rows_by_code(overview_list(user=march["leader"], level=3, period=period_month(MARCH)))
+    assert area[GRID_A[:-3]]["patrol_hours"] == 2.25
+    by_hours = overview_sorted(list(rows.values()), sort="patrol_hours", descending=True)
+    assert by_hours[0]["grid"]["code"] == GRID_A
+
+
 def test_every_micro_grid_of_the_street_has_a_row_for_a_leader_and_unstaffed_ones_are_flagged(march):
     rows = overview_list(user=march["leader"], level=4, period=period_month(MARCH))
     assert len(rows) == 37
@@ -131,6 +151,7 @@ def test_exports_carry_the_rows_and_neutralise_formulas(march, client, demo_grid
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws.max_row == 38
     names = [c.value for c in ws["B"]]
+    assert ws.cell(1, 14).value == "巡查时长（小时）"
     assert "'=HYPERLINK(\"http://x\")" in names
     assert safe_cell("-1") == "'-1" and safe_cell(5) == 5 and safe_cell("网格") == "网格"
 

@@ -97,7 +97,10 @@ def _call(client: Client, method: str, url: str):
 
 
 def _wrong_role(rule: Rule):
-    """A role this row gives nothing, or None when every logged-in user may use the route."""
+    """A role this row gives nothing, or None when every logged-in user may use the route (every
+    logged-in user is also the `user` audience, so a row that gives `user` something has no wrong role)."""
+    if rule.level(USER) != NONE:
+        return None
     for audience in (*[str(r) for r in Role if r != Role.ADMIN], USER):
         if rule.level(audience) == NONE:
             return audience

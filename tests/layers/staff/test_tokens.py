@@ -97,7 +97,7 @@ def test_token_name_too_long_is_400(owner):
 def test_anonymous_api_request_is_challenged_with_401(db, url):
     r = APIClient().get(url)
     assert r.status_code == 401
-    assert r["WWW-Authenticate"] == 'Basic realm="geogrid"'
+    assert r["WWW-Authenticate"] == 'Basic realm="geogrid", Bearer realm="geogrid"'
 
 
 def test_password_basic_auth_still_works(make_user):
@@ -110,6 +110,6 @@ def test_locate_accepts_a_token_and_challenges_anonymous(owner, demo_grids):
     raw = create_token(owner)["token"]
     params = {"lon": 121.4452, "lat": 31.2221}
     anon = APIClient().get("/api/locate/", params)
-    assert anon.status_code == 401 and anon["WWW-Authenticate"] == 'Basic realm="geogrid"'
+    assert anon.status_code == 401 and anon["WWW-Authenticate"] == 'Basic realm="geogrid", Bearer realm="geogrid"'
     assert APIClient().get("/api/locate/", params, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     assert APIClient().get("/api/locate/", params, HTTP_AUTHORIZATION=f"Bearer {raw}0").status_code == 401

@@ -34,16 +34,34 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true",
                             help="measure every edge distance again (by default only where a point or its grid changed)")
         parser.add_argument("--limit", type=int, default=50, help="how many move pairs and gaps to list")
+        parser.add_argument("--engine", choices=["postgis", "dask"], default="postgis",
+                            help="postgis: the join inside the database (default); dask: on a Dask cluster "
+                                 "(a LocalCluster here unless a scheduler is given), results written back by COPY")
+        parser.add_argument("--scheduler", default=None,
+                            help="dask: the scheduler's address (default: settings GEOGRID_DASK_SCHEDULER; "
+                                 "empty: a LocalCluster)")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="dask: workers of the LocalCluster (default: settings GEOGRID_DASK_WORKERS)")
 
-    def handle(self, *args, dry_run=False, full=False, limit=50, **options):
+    def handle(self, *args, dry_run=False, full=False, limit=50, engine="postgis", scheduler=None, workers=None,
+               **options):
+        def run():
+            if engine == "dask":
+                from layers.addresses.dask_engine import addresses_assign_dask
+
+                return addresses_assign_dask(force=full, gap_limit=limit, scheduler=scheduler, workers=workers)
+            return addresses_assign_all(full=full, gap_limit=limit)
+
         if dry_run:
             try:
                 with transaction.atomic():
-                    report = addresses_assign_all(full=full, gap_limit=limit)
+                    report = run()
                     raise _DryRun
             except _DryRun:
                 pass
             self.stdout.write("dry run: nothing written")
         else:
-            report = addresses_assign_all(full=full, gap_limit=limit)
+            report = run()
         print_report(report, self.stdout, limit=limit)
+        if engine == "dask":
+            self.stdout.write(f"dask: {report.steps.get('workers')} workers, {report.steps.get('tiles')} tiles")

@@ -6,7 +6,7 @@ from django.db import transaction
 
 # Order matters: each layer's demo builds on the ones before it.
 DEMO_MODULES = ["layers.grids.demo", "layers.addresses.demo", "layers.staff.demo",
-                "layers.subjects.demo", "layers.incidents.demo"]
+                "layers.subjects.demo", "layers.incidents.demo", "layers.networks.demo"]
 
 
 class Command(BaseCommand):

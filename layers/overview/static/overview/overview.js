@@ -20,7 +20,7 @@
   function params(extra) {
     var p = new URLSearchParams();
     var fd = new FormData(form);
-    ["level", "month", "flag", "q"].forEach(function (k) { if (fd.get(k)) p.set(k, fd.get(k)); });
+    ["network", "level", "month", "flag", "q"].forEach(function (k) { if (fd.get(k)) p.set(k, fd.get(k)); });
     p.set("sort", state.sort); p.set("order", state.desc ? "desc" : "asc");
     Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
     return p;
@@ -82,7 +82,7 @@
     tbody.textContent = "";
     if (!rows.length) {
       var tr = document.createElement("tr"); var td = document.createElement("td");
-      td.colSpan = 14; td.textContent = T.none; tr.appendChild(td); tbody.appendChild(tr); return;
+      td.colSpan = 15; td.textContent = T.none; tr.appendChild(td); tbody.appendChild(tr); return;
     }
     rows.forEach(function (r) {
       var tr = document.createElement("tr");
@@ -91,7 +91,7 @@
       if (r.grid.id === state.selected) tr.className += " selected";
       var cells = [r.grid.code, r.grid.name, fmt(r.households), fmt(r.staff), fmt(r.households_per_staff),
                    fmt(r.visited_within_cadence, true), fmt(r.open), fmt(r.overdue), fmt(r.escalated),
-                   fmt(r.closure_rate, true), fmt(r.on_time_rate, true), fmt(r.satisfaction)];
+                   fmt(r.closure_rate, true), fmt(r.on_time_rate, true), fmt(r.satisfaction), fmt(r.patrol_hours)];
       cells.forEach(function (c, i) {
         var td = document.createElement("td"); td.textContent = c; if (i >= 2) td.className = "num"; tr.appendChild(td);
       });
@@ -156,6 +156,7 @@
   }
   function load() {
     var level = new FormData(form).get("level");
+    var network = new FormData(form).get("network") || "base";
     status.textContent = T.loading;
     var p = params(); p.delete("flag"); p.delete("q");
     Promise.all([
@@ -163,7 +164,8 @@
         if (!r.ok) return r.json().then(function (b) { throw new Error(b.detail || r.status); });
         return r.json();
       }),
-      fetch("/api/grids/?kind=base&level=" + encodeURIComponent(level) + "&tolerance=0.00001", { credentials: "same-origin" })
+      fetch((network === "base" ? "/api/grids/?kind=base&tolerance=0.00001&level=" : "/api/networks/" + encodeURIComponent(network) + "/grids/?level=")
+            + encodeURIComponent(level), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { features: [] }; })
     ]).then(function (res) {
       state.rows = res[0].rows; state.period = res[0].period; state.shapes = res[1];
@@ -177,7 +179,7 @@
     });
   });
   form.addEventListener("change", function (e) {
-    if (e.target.name === "level" || e.target.name === "month") load(); else redraw();
+    if (e.target.name === "level" || e.target.name === "month" || e.target.name === "network") load(); else redraw();
   });
   form.addEventListener("input", function (e) { if (e.target.name === "q") redraw(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); });

@@ -1,0 +1,65 @@
+-- One vector tile (MVT) of current grids, the figures of those in the user's scope as properties.
+-- Why SQL: ST_AsMVT builds the whole tile in PostgreSQL (Python only hands the bytes on), and
+-- the per-grid figures are sums over each grid's subtree, a range on `path` (~>=~, ~<~, which
+-- the path's pattern index serves) that the ORM cannot express as a correlated range.
+-- Scope: a grid is "mine" when the user may read coverage figures (%(figures)s) and the grid is
+-- in the user's subtree (everything, or its path starts with one of %(patterns)s); only mine
+-- get figures, every other grid only its code and name. Subjects are coarsened as in
+-- subjects.coverage_list: with one category present, 1..9 reads "<10" (the /*subjects*/
+-- expression, chosen in layers/ogc/tiles.py, is text then).
+WITH env AS (
+    SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
+           ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), %(srid)s) AS box
+), t AS (
+    SELECT g.id, g.code, g.name, g.level, g.kind, g.parent_id, g.path, g.geometry,
+           (%(figures)s AND (%(everything)s OR g.path LIKE ANY(%(patterns)s))) AS mine
+    FROM grids_grid g, env
+    WHERE g.valid_to IS NULL AND g.kind = ANY(%(kinds)s)
+      AND (%(level)s::int IS NULL OR g.level = %(level)s::int)
+      AND (NOT %(only_mine)s OR %(everything)s OR g.path LIKE ANY(%(patterns)s))
+      AND g.geometry && env.box
+), below AS (
+    -- LATERAL with OFFSET 0: one index range scan per grid of the tile, never a join of the
+    -- tile's grids against the whole grid table (the planner's row guess for `t` is poor).
+    SELECT t.id AS tid, d.id AS gid, d.current
+    FROM t CROSS JOIN LATERAL (
+        SELECT d.id, d.valid_to IS NULL AS current FROM grids_grid d
+        WHERE d.path ~>=~ t.path AND d.path ~<~ (t.path || '~') OFFSET 0) d
+    WHERE t.mine
+), addr AS (
+    SELECT b.tid, count(*) AS addresses, coalesce(sum(a.households), 0) AS households
+    FROM below b JOIN addresses_address a ON a.grid_id = b.gid
+    WHERE b.current GROUP BY b.tid
+), subj AS (
+    SELECT b.tid, count(*) AS n, count(DISTINCT s.category) AS categories
+    FROM below b JOIN subjects_subject s ON s.grid_id = b.gid
+    WHERE b.current GROUP BY b.tid
+), staff AS (
+    SELECT b.tid, count(DISTINCT a.user_id) AS staff
+    FROM below b JOIN staff_assignment a ON a.grid_id = b.gid
+    WHERE b.current AND a.active AND a.role = ANY(%(roles)s) GROUP BY b.tid
+), inc AS (
+    SELECT b.tid,
+           count(*) FILTER (WHERE i.status NOT IN ('closed', 'rejected')) AS open,
+           count(*) FILTER (WHERE i.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'reopened')
+                              AND i.deadline < %(now)s) AS overdue
+    FROM below b JOIN incidents_incident i ON i.grid_id = b.gid
+    GROUP BY b.tid
+)
+SELECT ST_AsMVT(m, %(layer)s, 4096, 'geom', 'id') FROM (
+    SELECT ST_AsMVTGeom(ST_Transform(t.geometry, 3857), env.e, 4096, 64, true) AS geom,
+           t.id, t.code, t.name, t.level, t.kind, t.parent_id AS parent,
+           CASE WHEN t.mine THEN coalesce(addr.addresses, 0) END AS addresses,
+           CASE WHEN t.mine THEN coalesce(addr.households, 0) END AS households,
+           CASE WHEN t.mine THEN coalesce(staff.staff, 0) END AS staff,
+           CASE WHEN t.mine THEN /*subjects*/ END AS subjects,
+           CASE WHEN t.mine AND staff.staff > 0
+                THEN round(coalesce(addr.households, 0)::numeric / staff.staff, 1)::float8 END AS households_per_staff,
+           CASE WHEN t.mine THEN coalesce(inc.open, 0) END AS open_incidents,
+           CASE WHEN t.mine THEN coalesce(inc.overdue, 0) END AS overdue_incidents
+    FROM t CROSS JOIN env
+    LEFT JOIN addr ON addr.tid = t.id
+    LEFT JOIN subj ON subj.tid = t.id
+    LEFT JOIN staff ON staff.tid = t.id
+    LEFT JOIN inc ON inc.tid = t.id
+) m WHERE m.geom IS NOT NULL
