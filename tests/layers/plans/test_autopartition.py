@@ -29,7 +29,7 @@ def test_every_residential_area_of_the_demo_is_partitioned_with_every_child_in_t
             if g["use"] == "business_building":
                 # An area of office towers (裕华居民区: 73 households in 480 addresses): the band
                 # is for homes, and the report says so.
-                assert g["in_band"] is None and g["households"] < lo and "business-building" in g["explanation"]
+                assert g["in_band"] is None and g["households"] < lo and "楼宇网格" in g["explanation"]
                 business += 1
                 continue
             assert lo <= g["households"] <= hi, (area.code, g)
