@@ -4,49 +4,21 @@ moved by up to a few metres, as a second source's would be. Without snapping the
 refused for overlaps; with --snap-m the adjustments are reported per grid with their m², and the
 four districts tile again along their shared borders."""
 import datetime
-import json
-import math
-import random
-from pathlib import Path
 
 import pytest
 import shapely
-from shapely.geometry import mapping, shape
 
 from layers.grids.geometry import geodesic_area_m2, shp
 from layers.grids.importing import grids_import
 from layers.grids.io import read_grid_file
 from layers.grids.models import Grid
 
+from tests.support import datav_subset
+
 pytestmark = pytest.mark.django_db
-DATAV = Path(__file__).resolve().parents[3] / "fixtures" / "datav_shanghai_districts_gcj02.geojson"
 STORED = ("黄浦区", "静安区")
 MOVED = ("徐汇区", "虹口区")
 JITTER_M = 4.0
-
-
-def _file(tmp_path, names, jitter_m=0.0, seed=3):
-    data = json.loads(DATAV.read_text(encoding="utf-8"))
-    rng = random.Random(seed)
-    features = []
-    for f in data["features"]:
-        if f["properties"]["name"] not in names:
-            continue
-        if jitter_m:
-            g = shape(f["geometry"])
-            lat = g.centroid.y
-            dx, dy = 1 / (111_320 * math.cos(math.radians(lat))), 1 / 110_574
-
-            def move(x, y, z=None):
-                r, a = rng.uniform(0.5, 1.0) * jitter_m, rng.uniform(0, 2 * math.pi)
-                return x + r * math.cos(a) * dx, y + r * math.sin(a) * dy
-            f = {**f, "geometry": mapping(shapely.make_valid(shapely.ops.transform(
-                lambda xs, ys, zs=None: tuple(zip(*[move(x, y) for x, y in zip(xs, ys)])), g)))}
-        features.append(f)
-    path = tmp_path / f"{'-'.join(names)}{'-moved' if jitter_m else ''}.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                    encoding="utf-8")
-    return path
 
 
 def _borders(grids):
@@ -61,13 +33,11 @@ def _borders(grids):
 
 
 def test_snapping_restores_a_tiling_of_real_districts_moved_by_a_few_metres(tmp_path):
-    import shapely.ops  # noqa: F401  (shapely.ops.transform in _file)
-
     # The demo street lies in 静安区: retire it so the districts can be the top level here.
     Grid.objects.filter(valid_to__isnull=True).update(valid_to=datetime.date(2026, 1, 1))
-    first = grids_import(path=_file(tmp_path, STORED), level=1, crs="gcj02", commit=True)
+    first = grids_import(path=datav_subset(tmp_path, STORED), level=1, crs="gcj02", commit=True)
     assert not first.problems and len(first.created) == 2
-    moved = _file(tmp_path, MOVED, jitter_m=JITTER_M)
+    moved = datav_subset(tmp_path, MOVED, jitter_m=JITTER_M)
     # Unsnapped, the moved borders overlap the stored districts: the batch is refused.
     refused = grids_import(path=moved, level=1, crs="gcj02", commit=False)
     assert any(p["rule"] == "overlaps_sibling" for p in refused.problems)
@@ -90,8 +60,8 @@ def test_snapping_restores_a_tiling_of_real_districts_moved_by_a_few_metres(tmp_
     # ...and the slivers the moved vertices opened along the shared borders are closed again:
     # measured as the area a 10 m closing adds to the union (thin gaps between neighbours).
     stored = [shp(g.geometry) for g in grids if g.name in STORED]
-    unsnapped = list(read_grid_file(moved, crs="gcj02").frame.geometry)
-    original = list(read_grid_file(_file(tmp_path, STORED + MOVED), crs="gcj02").frame.geometry)
+    unsnapped = list(read_griddatav_subset(moved, crs="gcj02").frame.geometry)
+    original = list(read_griddatav_subset(datav_subset(tmp_path, STORED + MOVED), crs="gcj02").frame.geometry)
     before, after, real = _slivers(stored + unsnapped), _slivers([shp(g.geometry) for g in grids]), _slivers(original)
     print(f"slivers: source {real:.0f} m², moved {before:.0f} m², snapped {after:.0f} m²")
     assert before > 5_000 and after < before * 0.2 and after < real + 2_000
