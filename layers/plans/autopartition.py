@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import (geodesic_area_perimeter, geodesic_length_m, geos, metres_to_degrees,
-                                   order_west_east_north_south, polygonal, shp)
+                                   order_west_east_north_south, shp)
 
 from .models import Plan
 from .services import plan_replace_grids
