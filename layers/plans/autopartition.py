@@ -45,7 +45,7 @@ def _points(plan: Plan) -> list[tuple[float, float, int, bool]]:
         # GEOS objects per row.
         cur.execute("SELECT ST_X(a.geometry), ST_Y(a.geometry), a.households, a.kind = 'residential' "
                     "FROM addresses_address a, grids_grid p "
-                    "WHERE p.id = %s AND ST_Covers(p.geometry, a.geometry)", [plan.parent_id])
+                    "WHERE p.id = %s AND ST_Covers(p.geometry, a.geometry) ORDER BY a.id", [plan.parent_id])
         return [(x, y, int(h or 0), bool(home)) for x, y, h, home in cur.fetchall()]
 
 

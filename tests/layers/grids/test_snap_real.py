@@ -60,8 +60,8 @@ def test_snapping_restores_a_tiling_of_real_districts_moved_by_a_few_metres(tmp_
     # ...and the slivers the moved vertices opened along the shared borders are closed again:
     # measured as the area a 10 m closing adds to the union (thin gaps between neighbours).
     stored = [shp(g.geometry) for g in grids if g.name in STORED]
-    unsnapped = list(read_griddatav_subset(moved, crs="gcj02").frame.geometry)
-    original = list(read_griddatav_subset(datav_subset(tmp_path, STORED + MOVED), crs="gcj02").frame.geometry)
+    unsnapped = list(read_grid_file(moved, crs="gcj02").frame.geometry)
+    original = list(read_grid_file(datav_subset(tmp_path, STORED + MOVED), crs="gcj02").frame.geometry)
     before, after, real = _slivers(stored + unsnapped), _slivers([shp(g.geometry) for g in grids]), _slivers(original)
     print(f"slivers: source {real:.0f} m², moved {before:.0f} m², snapped {after:.0f} m²")
     assert before > 5_000 and after < before * 0.2 and after < real + 2_000
