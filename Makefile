@@ -4,6 +4,8 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# Province sizes of the growth curves (bench/province.py: xs s m l xl), smallest first.
+BENCH_SIZES ?= xs,s,m
 
 .PHONY: db setup run test bench messages demo serve clean-db backup restore
 
@@ -32,6 +34,7 @@ bench: setup
 	@$(PY) -m bench.run
 	@$(PY) -m bench.run --suite maps
 	@$(PY) -m bench.pages
+	@$(PY) -m bench.run --suite growth --sizes $(BENCH_SIZES)
 
 backup: setup
 	@$(PY) manage.py backup_create

@@ -2,12 +2,15 @@
 
     python -m bench.pages [--user head-310106013001001] [--runs 3]
 
-Serves the demo database (`make demo` first) with gunicorn on a free local port, logs in as a
+Serves the demo database (`make demo` first) as production does (production settings, collected
+hashed and gzip-compressed static files, gzip on pages) with gunicorn on a free local port, logs in as a
 demo grid head in Debian's Chromium, then loads each page with the browser cache disabled under
 Chromium's CPU 4x slowdown and DevTools' "Slow 3G" profile (2,000 ms latency, 50,000 B/s down,
 50,000 B/s up). Prints one JSON line per figure, as bench.run does: transferred bytes on first load
 (the sum of every response's encoded length) and the time from navigation start to the end of the
-load event (deferred scripts have run by then: the page is interactive), the median of --runs.
+load event (deferred scripts have run by then: the page is interactive), then what comes after the
+load event (the report page's map library): all bytes of the visit and the time until the network
+is quiet; the median of --runs.
 """
 import argparse
 import json
@@ -40,8 +43,13 @@ def _free_port() -> int:
 
 
 def _serve(port: int) -> subprocess.Popen:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "geogrid.settings.local"),
-               GUNICORN_WORKERS="2")
+    # What production serves (`make run`): production settings, hashed and compressed static
+    # files from collectstatic, gzip on pages; plain http on this machine (SECURE_COOKIES=0).
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE",
+                                                                 "geogrid.settings.production"),
+               SECURE_COOKIES="0", GUNICORN_WORKERS="2")
+    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=env, check=True)
     proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "geogrid/gunicorn.conf.py", "geogrid.wsgi",
                              "-b", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -78,8 +86,14 @@ def _measure(browser, base: str, user: str, password: str, path: str) -> tuple[i
     timing = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
         return [n.domContentLoadedEventEnd, n.loadEventEnd]; }""")
     page.wait_for_timeout(500)  # let the last loadingFinished events arrive
+    first = sum(sizes.values())
+    # What arrives after the load event too (the report page loads its map library then): the
+    # time until the network is quiet and every byte of the visit.
+    page.wait_for_load_state("networkidle", timeout=120_000)
+    settled = page.evaluate("() => performance.now()") / 1000
+    page.wait_for_timeout(500)
     ctx.close()
-    return sum(sizes.values()), timing[0] / 1000, timing[1] / 1000
+    return first, timing[0] / 1000, timing[1] / 1000, sum(sizes.values()), settled
 
 
 def main(argv=None):
@@ -101,8 +115,7 @@ def main(argv=None):
             results = {}
             for name, path in PAGES:
                 runs = [_measure(browser, base, args.user, args.password, path) for _ in range(args.runs)]
-                results[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-                                 statistics.median(r[2] for r in runs))
+                results[name] = tuple(statistics.median(r[i] for r in runs) for i in range(5))
             browser.close()
     finally:
         server.terminate()
@@ -114,6 +127,10 @@ def main(argv=None):
     emit("report_page_dom_ready", results["report_page"][1], "s", ref[1], reference_name="incidents_page", **profile)
     emit("report_page_load_interactive", results["report_page"][2], "s", ref[2], reference_name="incidents_page",
          target="< 3 s", **profile)
+    emit("report_page_bytes_with_late_assets", results["report_page"][3] / 1024, "KiB", ref[3] / 1024,
+         reference_name="incidents_page", **profile)
+    emit("report_page_network_quiet", results["report_page"][4], "s", ref[4], reference_name="incidents_page",
+         **profile)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ city (suite `locate`, the default), and the leaders' coverage map page on a synt
 
     python -m bench.run [--size small|medium|full] [--skip-http]
     python -m bench.run --suite maps [--size ...] [--grids N] [--repeat 3]
+    python -m bench.run --suite dask [--size ...]   (bulk assignment on Dask, bench/dask_assign.py)
 
 Prints one JSON line per figure: {"name", "value", "unit", "reference", "ratio", ...}, the
 reference being measured in the same run on the same data (geopandas.sjoin for the bulk
@@ -331,10 +332,18 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=["small", "medium", "full"], default="full")
     parser.add_argument("--skip-http", action="store_true", help="only the assignment")
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP measurement")
-    parser.add_argument("--suite", choices=["locate", "maps", "ogc", "all"], default="all")
+    parser.add_argument("--suite", choices=["locate", "maps", "ogc", "dask", "all", "growth", "growth-one"], default="all")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "xs,s,m"),
+                        help="growth: province sizes of bench/province.py, smallest first")
+    parser.add_argument("--size-one", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--grids", type=int, default=None, help="maps: micro-grids (default by --size)")
     parser.add_argument("--repeat", type=int, default=3, help="maps: page loads timed")
     args = parser.parse_args(argv)
+    if args.suite == "growth":
+        from .growth import run_all
+
+        run_all([x for x in args.sizes.split(",") if x], seconds=args.seconds, repeat=args.repeat)
+        return 0
     if args.suite == "maps":
         from .maps import DB_NAME
         os.environ.setdefault("GEOGRID_BENCH_DB", DB_NAME)
@@ -354,6 +363,12 @@ def main(argv=None) -> int:
 
     ensure_database(name)
     call_command("migrate", verbosity=0, interactive=False)
+    if args.suite == "growth-one":
+        from .growth import run_one
+
+        call_command("createcachetable", verbosity=0)
+        run_one(args.size_one, seconds=args.seconds, repeat=args.repeat)
+        return 0
     if args.suite == "maps":
         from .maps import SIZES, run
 
@@ -368,6 +383,10 @@ def main(argv=None) -> int:
         bench_assign(city)
         if not args.skip_http:
             bench_http(city, seconds=args.seconds)
+    if args.suite in ("dask", "all"):
+        from .dask_assign import run as run_dask
+
+        run_dask(city, emit=emit, size=args.size)
     if args.suite in ("ogc", "all") and not args.skip_http:
         from .ogc import run as run_ogc
 

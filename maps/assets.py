@@ -28,6 +28,7 @@ VENDOR_JS = {
     "jquery": "vendor/jquery/jquery.min.js",
     "bootstrap": "vendor/bootstrap/bootstrap.bundle.min.js",
     "d3": "vendor/d3/d3.min.js",
+    "vectorgrid": "vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js",
 }
 VENDOR_CSS = {
     "leaflet_css": "vendor/leaflet/leaflet.css",

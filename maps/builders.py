@@ -25,6 +25,11 @@ from .assets import offline, offline_map
 from layers.core.basemap import Basemap, shift_point, to_basemap_datum
 from .geojson import DataGeoJson, feature_collection_text
 from .legend import Legend, LegendSwitch
+from .vectortiles import VectorTiles
+
+# What a grid tile (layers/ogc/sql/grid_tile.sql) carries besides code and name.
+TILE_FIGURES = ("addresses", "households", "staff", "subjects", "households_per_staff", "open_incidents",
+                "overdue_incidents")
 
 # ColorBrewer sequential palettes, light to dark (5 classes).
 PALETTES = {
@@ -88,11 +93,12 @@ def hotspot_label(cls: str) -> str:
     return _("Not significant")
 
 
-def _new_map(gdf: gpd.GeoDataFrame | None, m: folium.Map | None, basemap: Basemap | None) -> folium.Map:
+def _new_map(gdf: gpd.GeoDataFrame | None, m: folium.Map | None, basemap: Basemap | None,
+             bounds: tuple[float, float, float, float] | None = None) -> folium.Map:
     if m is not None:
         return m
-    if gdf is not None and not gdf.empty:
-        minx, miny, maxx, maxy = gdf.total_bounds
+    if bounds is not None or (gdf is not None and not gdf.empty):
+        minx, miny, maxx, maxy = bounds if bounds is not None else gdf.total_bounds
         centre = [(miny + maxy) / 2, (minx + maxx) / 2]
     else:
         centre, minx = [31.23, 121.47], None
@@ -102,13 +108,26 @@ def _new_map(gdf: gpd.GeoDataFrame | None, m: folium.Map | None, basemap: Basema
             kw = {"subdomains": list(t.subdomains)} if t.subdomains else {}
             folium.TileLayer(tiles=t.url, attr=t.attribution, name=t.name, overlay=t.overlay,
                              control=True, max_zoom=19, **kw).add_to(m)
-    if gdf is not None and not gdf.empty:
+    if bounds is not None or (gdf is not None and not gdf.empty):
         # No zoom animation on the first fit: a screenshot or PDF taken while Leaflet still
         # scales the vectors with a CSS transform shows strokes and markers several times too big.
         fit = FitBounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
         fit.options["animate"] = False
         m.add_child(fit)
     return m
+
+
+def _clean_value(v):
+    """A frame cell as a JSON value: NaN and missing become None, numpy numbers plain ones."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if math.isnan(v) else round(float(v), 2)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    return v
 
 
 def _fmt(v) -> str:
@@ -186,17 +205,26 @@ def band_classes(households, band: tuple[int, int] | None) -> np.ndarray:
 def build_coverage_map(gdf: gpd.GeoDataFrame, *, metric: str, m: folium.Map | None = None,
                        level: int | None = None, level_names: dict[int, str] | None = None,
                        bands: dict[int, tuple[int, int]] | None = None, outline: gpd.GeoDataFrame | None = None,
-                       basemap: Basemap | None = None, k: int = 5, scheme: str = "FisherJenks") -> folium.Map:
+                       basemap: Basemap | None = None, k: int = 5, scheme: str = "FisherJenks",
+                       tiles: str | None = None, outline_tiles: str | None = None,
+                       bounds: tuple[float, float, float, float] | None = None) -> folium.Map:
     """Choropleth of one coverage metric per grid, one switchable layer per level in `gdf`.
 
     `gdf` has a `level` column and the coverage figures (see coverage_tooltip_fields); each
-    level is classified on its own (mapclassify) with its own legend; `level` is shown first."""
+    level is classified on its own (mapclassify) with its own legend; `level` is shown first.
+    With `tiles` (a URL template with {z}/{x}/{y} and {level}) the polygons come from vector
+    tiles (a "coverage" MVT layer keyed by grid code) and `gdf` needs no geometry: the page
+    carries each grid's colour and the figures the tiles lack; `bounds` (WGS84) frames the map,
+    `outline_tiles` draws the boundaries above. Tiles are in WGS84: only for a WGS84 basemap."""
     metrics = coverage_metrics()
     if metric not in metrics:
         raise ValueError(f"unknown metric {metric!r}")
+    if tiles and basemap is not None and basemap.shifts:
+        raise ValueError("vector tiles are in WGS84; this basemap needs shifted overlays")
     spec = metrics[metric]
-    gdf = to_basemap_datum(gdf, basemap)
-    m = _new_map(gdf, m, basemap)
+    if not tiles:
+        gdf = to_basemap_datum(gdf, basemap)
+    m = _new_map(None if tiles else gdf, m, basemap, bounds=bounds)
     levels = sorted(int(x) for x in gdf["level"].dropna().unique()) if "level" in gdf else []
     shown = level if level in levels else (levels[-1] if levels else None)
     names = level_names or {}
@@ -227,12 +255,24 @@ def build_coverage_map(gdf: gpd.GeoDataFrame, *, metric: str, m: folium.Map | No
         group = folium.FeatureGroup(name=layer_name, overlay=len(levels) == 1, show=lv == shown)
         group.add_to(m)
         part["_c"] = part.pop("_colour")
-        text = feature_collection_text(part, ["id", "_c", *[k for k, _l in fields]])
-        DataGeoJson(text, name=layer_name, fields=fields, control=False,
-                    base_style={"color": "#555", "weight": 1, "fillOpacity": 0.75}).add_to(group)
+        style = {"color": "#555", "weight": 1, "fillOpacity": 0.75}
+        if tiles:
+            # The tile has code, name and the plain counts; the page adds the colour and the rest.
+            own = [k for k, _l in fields if k not in TILE_FIGURES]
+            data = {str(r["code"]): {k: _clean_value(r.get(k)) for k in ["_c", *own] if _clean_value(r.get(k)) is not None}
+                    for r in part.to_dict("records")}
+            VectorTiles(tiles.format(level=lv), layer="coverage", name=layer_name, data=data, fields=fields,
+                        control=False, base_style=style).add_to(group)
+        else:
+            text = feature_collection_text(part, ["id", "_c", *[k for k, _l in fields]])
+            DataGeoJson(text, name=layer_name, fields=fields, control=False, base_style=style).add_to(group)
         m.add_child(Legend(f"{spec.label} · {layer_name}", items, group=layer_name if len(levels) > 1 else "",
                            hidden=lv != shown))
-    if outline is not None and not outline.empty:
+    if outline_tiles:
+        # Not interactive: its tile canvases lie over the choropleth's and would take the mouse.
+        VectorTiles(outline_tiles, layer="coverage", name=_("Boundaries above"),
+                    base_style={"fill": False, "color": "#222", "weight": 2.5}).add_to(m)
+    elif outline is not None and not outline.empty:
         outline = to_basemap_datum(outline, basemap)
         DataGeoJson(feature_collection_text(outline, ["name", "code"]), name=_("Boundaries above"),
                     fields=[("name", _("Grid")), ("code", _("Code"))],
@@ -329,15 +369,24 @@ def _status_colour(status: str) -> str:
 def build_grid_head_map(grid: gpd.GeoDataFrame, *, children: gpd.GeoDataFrame | None = None,
                         incidents: gpd.GeoDataFrame | None = None, m: folium.Map | None = None,
                         basemap: Basemap | None = None, status_labels: dict[str, str] | None = None,
-                        incident_url: str = "/incidents/{id}/") -> folium.Map:
+                        incident_url: str = "/incidents/{id}/", children_tiles: str | None = None) -> folium.Map:
     """The grid head's polygon, its children, and its incidents coloured by status.
 
     `incidents` has columns id, status, overdue (bool), title/incident_class, reported_at;
-    overdue ones get a thick black ring; a popup links to `incident_url`."""
+    overdue ones get a thick black ring; a popup links to `incident_url`. With `children_tiles`
+    (a URL template of a "coverage" MVT layer) the children come from vector tiles instead."""
+    if children_tiles and basemap is not None and basemap.shifts:
+        raise ValueError("vector tiles are in WGS84; this basemap needs shifted overlays")
     grid = to_basemap_datum(grid, basemap)
     m = _new_map(grid, m, basemap)
     status_labels = status_labels or {}
-    if children is not None and not children.empty:
+    if children_tiles:
+        VectorTiles(children_tiles, layer="coverage", name=_("Child grids"),
+                    fields=[("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),
+                            ("open_incidents", _("Open incidents"))],
+                    base_style={"fillColor": "#9ecae1", "fillOpacity": 0.15, "color": "#3182bd",
+                                "weight": 1}).add_to(m)
+    elif children is not None and not children.empty:
         children = to_basemap_datum(children, basemap)
         ch = children.copy()
         fields = [("name", _("Grid")), ("code", _("Code")), ("households", _("Households")),

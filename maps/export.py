@@ -53,6 +53,9 @@ def render_page(request, fmt: str, *, width: int = 1400, height: int = 900, time
             page = ctx.new_page()
             page.goto(url, wait_until="load", timeout=timeout_ms)
             page.wait_for_selector(".leaflet-container", timeout=timeout_ms)
+            # Vector-tile layers (maps.vectortiles) count their tiles still loading.
+            page.wait_for_function("() => Object.values(window.geogridVectorTiles || {}).every(t => t.loading === 0)",
+                                   timeout=timeout_ms)
             page.wait_for_timeout(400)  # let Leaflet finish drawing the vector layers
             if fmt == "png":
                 return page.screenshot(full_page=True, type="png")

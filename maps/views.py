@@ -21,6 +21,7 @@ from layers.audit.services import audit_record
 from layers.core.basemap import basemap_from_settings
 from layers.core.errors import RuleViolation
 from layers.core.ratelimits import export_refusal
+from layers.core.security import nonce_scripts
 from layers.grids.frames import DEFAULT_TOLERANCE, grid_frame
 from layers.grids.models import Grid, GridKind
 from layers.grids.selectors import grid_list
@@ -29,12 +30,14 @@ from layers.incidents.selectors import (incident_first_day, incident_frame, inci
                                        since_days)
 from layers.staff.access import route_access
 from layers.staff.selectors import assignment_change_list_own, own_grid_list, scoped_base_levels, scoped_grid_list
-from layers.subjects.selectors import coverage_frame, special_grid_frame
+from layers.ogc.selectors import extent
+from layers.subjects.selectors import coverage_frame, coverage_map_rows, special_grid_frame
 
 from . import builders
 from .assets import page_parts
 from .export import render_page
 from .hotspots import grid_set_key, hotspots as gi_star
+from .vectortiles import VECTOR_TILES_ABOVE
 
 DAYS_CHOICES = (7, 30, 90, 365)
 # The time slider moves the end of the window back in whole weeks, up to two years.
@@ -65,6 +68,9 @@ def _export_or_none(request, name: str):
 
 def _render(request, template: str, m, context: dict):
     parts = page_parts(m)
+    # folium's head and body carry inline scripts: they run under the page's CSP nonce.
+    nonce = getattr(request, "csp_nonce", "")
+    parts.header, parts.html, parts.data = (nonce_scripts(t, nonce) for t in (parts.header, parts.html, parts.data))
     mode = request.GET.get("print")
     context.update({"map": parts, "print": mode in ("1", "pdf"), "print_pdf": mode == "pdf"})
     return render(request, template, context)
@@ -96,18 +102,37 @@ def coverage(request):
     level = _parse_int(request.GET.get("level"), "level", levels[-1] if levels else 4)
     if levels and level not in levels:
         raise RuleViolation("bad_parameter", _("level must be one of %(levels)s") % {"levels": levels})
-    gdf = coverage_frame(user=request.user, levels=levels)
+    figures = coverage_map_rows(user=request.user, levels=levels)
     level_names = {k: str(v) for k, v in settings.GEOGRID_LEVELS.items()}
-    # The base grids one level above the lowest shown, drawn as boundaries on top.
-    outline = (grid_frame(scoped_grid_list(user=request.user, kind=GridKind.BASE, level=min(levels) - 1),
-                          tolerance=DEFAULT_TOLERANCE) if levels else None)
+    basemap = basemap_from_settings()
+    options = {}
+    if _vector_tiles(len(figures), basemap):
+        # A large layer: polygons from /tiles/coverage/ (scoped, with the figures), colours and
+        # the figures the tiles lack from the page; the map frames the user's grids.
+        gdf = figures
+        box = extent(scoped_grid_list(user=request.user, kind=GridKind.BASE, level=level))
+        options = {"tiles": "/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?level={level}", "bounds": tuple(box) if box else None,
+                   "outline_tiles": f"/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?level={min(levels) - 1}" if levels else None}
+        outline = None
+    else:
+        gdf = coverage_frame(user=request.user, levels=levels, figures=figures)
+        # The base grids one level above the lowest shown, drawn as boundaries on top.
+        outline = (grid_frame(scoped_grid_list(user=request.user, kind=GridKind.BASE, level=min(levels) - 1),
+                              tolerance=DEFAULT_TOLERANCE) if levels else None)
     m = builders.build_coverage_map(gdf, metric=metric, level=level, level_names=level_names,
                                     bands=settings.GEOGRID_HOUSEHOLD_BAND, outline=outline,
-                                    basemap=basemap_from_settings())
+                                    basemap=basemap, **options)
     return _render(request, "maps/coverage.html", m, {
         "title": _("Coverage map"), "metrics": [(k, str(v.label)) for k, v in metrics.items()],
         "metric": metric, "levels": [(lv, level_names.get(lv, lv)) for lv in levels], "level": level,
         "grid_count": len(gdf)})
+
+
+def _vector_tiles(features: int, basemap) -> bool:
+    """Whether a layer of this many features is drawn from vector tiles: above the threshold
+    (settings.GEOGRID_MAP_VECTOR_TILES_ABOVE), and only over a WGS84 basemap (tiles are not shifted)."""
+    above = getattr(settings, "GEOGRID_MAP_VECTOR_TILES_ABOVE", VECTOR_TILES_ABOVE)
+    return features > above and not (basemap is not None and basemap.shifts)
 
 
 def _days_and_class(request) -> tuple[int, str | None]:
@@ -247,15 +272,22 @@ def grid_head(request):
         return grid_changes(request)
     own = grid_frame(ids=[grid.pk])
     # Base children only: special grids hang under a street too, but they overlay, not tile.
-    children = grid_frame(grid_list(parent=grid.pk, kind=GridKind.BASE), tolerance=DEFAULT_TOLERANCE)
+    child_grids = grid_list(parent=grid.pk, kind=GridKind.BASE)
+    basemap = basemap_from_settings()
+    children, children_tiles = None, None
+    if _vector_tiles(child_grids.count(), basemap):
+        # Many children: drawn from /tiles/coverage/ (the user's grids of the level below).
+        children_tiles = f"/tiles/coverage/{{z}}/{{x}}/{{y}}.mvt?level={grid.level + 1}"
+    else:
+        children = grid_frame(child_grids, tolerance=DEFAULT_TOLERANCE)
     days = _parse_int(request.GET.get("days"), "days", 30)
     if not 1 <= days <= 3660:
         raise RuleViolation("bad_parameter", _("days must be between 1 and 3660"))
     # Every case still open, whatever its age, plus those reported in the last `days` days.
     incidents = incident_frame(user=request.user, grid=grid.pk, open_or_since=since_days(days))
     labels = dict(zip(incidents["status"], incidents["status_label"])) if not incidents.empty else {}
-    m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap_from_settings(),
-                                     status_labels=labels)
+    m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap,
+                                     status_labels=labels, children_tiles=children_tiles)
     return _render(request, "maps/grid.html", m, {
         "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
         "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0,

@@ -44,6 +44,9 @@ FILES: list[tuple[str, str]] = [
     # OpenLayers full build (global `ol`), what Django's OpenLayersWidget expects.
     ("ol/dist/ol.js", "ol/ol.js"),
     ("ol/ol.css", "ol/ol.css"),
+    # Vector tiles (MVT) in Leaflet for the large grid layers of the maps; the bundle carries
+    # its protobuf decoder.
+    ("leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js", "vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
     # d3 v3: branca's colormap legend is written against it.
     ("d3/d3.min.js", "d3/d3.min.js"),
     # The offline field app: the service worker loads workbox-sw, which loads its modules from

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers gzip-compressed (static files come compressed from whitenoise above,
+    # which answers before this runs). Django pads each body against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "layers.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -325,13 +328,14 @@ def _basemap_hosts(choice: str) -> list[str]:
     return []
 
 
-# Scripts and styles only from this origin. 'unsafe-inline' stays for scripts and styles because
-# folium writes each map as an inline script; everything else (fetch, images, fonts, frames,
-# plugins, form targets) is held to this origin, so injected markup cannot load or send
-# anything elsewhere.
+# Scripts and styles only from this origin. Inline scripts (folium writes each map as one) run
+# only with the per-response nonce that layers.core.security.SecurityHeadersMiddleware adds to
+# script-src; no inline event handlers. 'unsafe-inline' stays for styles only (Leaflet and folium
+# set style attributes). Everything else (fetch, images, fonts, frames, plugins, form targets) is
+# held to this origin, so injected markup cannot load or send anything elsewhere.
 GEOGRID_CSP = "; ".join([
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
+    "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "img-src " + " ".join(["'self'", "data:", "blob:", *_basemap_hosts(GEOGRID_BASEMAP)]),
     "font-src 'self' data:",

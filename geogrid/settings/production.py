@@ -27,7 +27,7 @@ if os.environ.get("GEOGRID_BEHIND_PROXY", "0") == "1":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Compressed, not hashed: the vendored npm builds name source maps they do not ship, which the
-    # manifest storage refuses at collectstatic.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed and compressed (layers/core/staticstorage.py): whitenoise serves hashed names with a
+    # year-long immutable Cache-Control, and the .gz copies to browsers that take them.
+    "staticfiles": {"BACKEND": "layers.core.staticstorage.StaticStorage"},
 }

@@ -18,6 +18,7 @@ the grids is what is broadcast, the addresses are read as committed (a publish d
 addresses before this hook), and the writes go through the driver's transaction, so a failure
 rolls the publish back as with the in-database path.
 """
+import datetime as dt
 import math
 import time
 import uuid
@@ -54,12 +55,19 @@ def _copy_binary(cur, table: str, columns: str, dtype: np.dtype, fields: dict) -
                     BytesIO(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER))
 
 
+_PG_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _pg_micros(value: dt.datetime) -> int:
+    """A timestamp as PostgreSQL's binary format holds it: microseconds since 2000-01-01 UTC."""
+    return (value - _PG_EPOCH) // dt.timedelta(microseconds=1)
+
+
 def grid_payload(*, grid_filter: str = "TRUE", special_filter: str = "TRUE", params: dict | None = None) -> dict:
     """The grids every worker gets: current micro-grids (WKB, rank under the edge rule, last
     change in microseconds) and current special grids."""
     with connection.cursor() as cur:
-        cur.execute(f"""SELECT g.id, g.code, g.level, ST_AsBinary(g.geometry),
-                               (extract(epoch FROM g.updated_at) * 1000000)::int8
+        cur.execute(f"""SELECT g.id, g.code, g.level, ST_AsBinary(g.geometry), g.updated_at
                         FROM grids_grid g WHERE g.id IN (SELECT id FROM grids_micro) AND {grid_filter}
                         ORDER BY g.id""", params or {})
         micro = cur.fetchall()
@@ -69,7 +77,7 @@ def grid_payload(*, grid_filter: str = "TRUE", special_filter: str = "TRUE", par
         special = cur.fetchall()
     rows = [(r[0], r[1], None, r[2]) for r in micro]   # edge_rank reads code at 1, level at 3
     return {"key": uuid.uuid4().hex, "ids": [r[0] for r in micro], "wkb": [bytes(r[3]) for r in micro],
-            "rank": edge_rank(rows).tolist() if rows else [], "updated": [r[4] for r in micro],
+            "rank": edge_rank(rows).tolist() if rows else [], "updated": [_pg_micros(r[4]) for r in micro],
             "special_ids": [r[0] for r in special], "special_wkb": [bytes(r[1]) for r in special]}
 
 
@@ -81,13 +89,13 @@ def spatial_tiles(count: int, *, point_filter: str = "TRUE", params: dict | None
     with connection.cursor() as cur:
         cur.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'addresses_address'::regclass")
         estimate = cur.fetchone()[0] or 0
-        if estimate > 10 * sample_rows:
+        if estimate > 2 * sample_rows:
             pct = min(100.0, 100.0 * sample_rows / estimate)
             cur.execute(f"SELECT ST_X(a.geometry), ST_Y(a.geometry) FROM addresses_address a "
                         f"TABLESAMPLE SYSTEM ({pct:.4f}) REPEATABLE (1) WHERE {point_filter}", params or {})
         else:
             cur.execute(f"SELECT ST_X(a.geometry), ST_Y(a.geometry) FROM addresses_address a WHERE {point_filter} "
-                        f"LIMIT {10 * sample_rows}", params or {})
+                        f"LIMIT {4 * sample_rows}", params or {})
         sample = np.array(cur.fetchall(), dtype=float).reshape(-1, 2)
     inf = math.inf
     if count <= 1 or len(sample) < 2 * count:
@@ -126,7 +134,8 @@ def addresses_assign_dask(*, area: GEOSGeometry | None = None, force: bool = Fal
     tiles = spatial_tiles(n_workers * tiles_per_worker, point_filter=point, params=params)
     steps["grids_and_tiles"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
-    grids = client.scatter(payload, broadcast=True)
+    # One future for the whole payload (a dict given to scatter alone would become one key per item).
+    (grids,) = client.scatter([payload], broadcast=True, hash=False)
     futures = [client.submit(assign_tile, database_dsn(), tile, grids, srid=settings.GEOGRID_SRID,
                              near=float(settings.GEOGRID_NEAR_BOUNDARY_M), force=bool(force),
                              area_ewkb=area_ewkb, pure=False) for tile in tiles]
@@ -135,6 +144,8 @@ def addresses_assign_dask(*, area: GEOSGeometry | None = None, force: bool = Fal
     steps["read_and_join"] = round(time.perf_counter() - t, 3)
     steps["tiles"] = len(tiles)
     steps["workers"] = n_workers
+    steps["tasks_read_s"] = round(sum(p["read_s"] for p in parts), 3)   # summed over tasks
+    steps["tasks_join_s"] = round(sum(p["join_s"] for p in parts), 3)
     computed = time.perf_counter()
     _write(report, parts, point=point, params=params, gap_limit=gap_limit)
     report.seconds = round(time.perf_counter() - started, 3)

@@ -5,8 +5,9 @@ layers/addresses/dask_engine.py).
 GEOGRID_DASK_SCHEDULER (env GEOGRID_DASK_SCHEDULER, e.g. tcp://dask-scheduler:8786: a real
 cluster, whose workers run geogrid's image so they import the same task functions); without one
 it starts a LocalCluster of GEOGRID_DASK_WORKERS single-threaded workers on this machine for the
-length of the block. Tasks read from and return to PostgreSQL themselves, so workers need the
-database's address (the DSN from `database_dsn()`), nothing else of Django.
+length of the block. Tasks read their share of the data from PostgreSQL themselves, so workers
+need the database's address (the DSN from `database_dsn()`, sent with each task), nothing else of
+Django; what they return is written by the driver.
 """
 import logging
 from contextlib import contextmanager

@@ -3,11 +3,16 @@
 - Sessions end after GEOGRID_SESSION_IDLE_SECONDS without a request (idle timeout) and, whatever
   the activity, GEOGRID_SESSION_ABSOLUTE_SECONDS after the login (absolute timeout). The session
   is saved at most once a minute to move the idle deadline, not on every request.
-- Content-Security-Policy from settings.GEOGRID_CSP on every response that has none.
+- Content-Security-Policy from settings.GEOGRID_CSP on every response that has none, with a
+  fresh nonce per response added to `script-src`: inline scripts run only when they carry it
+  (`<script nonce="{{ request.csp_nonce }}">` in templates, maps.views for folium's output), so
+  the policy needs no 'unsafe-inline' for scripts and injected markup cannot run a script.
 - `Cache-Control: no-store` on every answer to a request with a session or credentials that did not
   choose its own caching: such answers carry personal data or scope-dependent rows, and must not
   stay in a browser or proxy cache.
 """
+import re
+import secrets
 import time
 
 from django.conf import settings
@@ -56,12 +61,34 @@ class SecurityHeadersMiddleware:
         self.csp = getattr(settings, "GEOGRID_CSP", "")
 
     def __call__(self, request):
+        nonce = secrets.token_urlsafe(18)
+        request.csp_nonce = nonce
         response = self.get_response(request)
         if self.csp and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = self.csp
+            response["Content-Security-Policy"] = csp_with_nonce(self.csp, nonce)
         # Decided from the request's credentials, not request.user: loading the user would cost
         # the lean views (locate) the queries they avoid.
         personal = settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META
         if personal and "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
         return response
+
+
+_SCRIPT_SRC = re.compile(r"(script-src\b[^;]*)")
+
+
+def csp_with_nonce(csp: str, nonce: str) -> str:
+    """The policy with `'nonce-<nonce>'` added to its script-src (or to a new script-src that
+    keeps default-src's 'self' when the policy has none)."""
+    if _SCRIPT_SRC.search(csp):
+        return _SCRIPT_SRC.sub(lambda m: f"{m.group(1)} 'nonce-{nonce}'", csp, count=1)
+    return f"{csp}; script-src 'self' 'nonce-{nonce}'"
+
+
+_SCRIPT_TAG = re.compile(r"<script(?![^>]*\bnonce=)", re.I)
+
+
+def nonce_scripts(html: str, nonce: str) -> str:
+    """Give every <script> tag of server-made markup (folium's rendered map parts) the
+    response's nonce. Only for markup the server built, never for text a user wrote."""
+    return _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html)

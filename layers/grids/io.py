@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 from django.conf import settings
 from django.db.models import QuerySet
@@ -261,5 +262,11 @@ def grids_export_bytes(qs: QuerySet[Grid], *, fmt: str) -> tuple[bytes, str, str
                     z.write(f, f.name)
             return buf.getvalue(), content_type, ext
         target = Path(tmp) / f"grids.{ext}"
+        if fmt == "gpkg":
+            # Dates as date-time fields (midnight), not text: pyogrio writes Python dates as
+            # strings, and a GIS filters and sorts a DateTime field as time.
+            for col in ("valid_from", "valid_to"):
+                if col in frame:
+                    frame[col] = pd.to_datetime(frame[col])
         pyogrio.write_dataframe(frame, target, driver=driver)
         return target.read_bytes(), content_type, ext

@@ -73,7 +73,7 @@ class Grid(models.Model):
     parent = models.ForeignKey("self", verbose_name=_("parent grid"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
     # A grid and its parent are always of one network (grids_create checks it).
-    network = models.CharField(_("network"), max_length=16, choices=GridNetwork.choices,
+    network = models.CharField(_("grid network"), max_length=16, choices=GridNetwork.choices,
                                default=GridNetwork.BASE, db_default=GridNetwork.BASE, db_index=True)
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     level = models.PositiveSmallIntegerField(_("level"))

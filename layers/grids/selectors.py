@@ -74,6 +74,13 @@ def grids_geojson(qs: QuerySet[Grid], *, tolerance: float = 0.0, with_area: bool
         return cur.fetchone()[0]
 
 
+def grids_geojson_features(qs: QuerySet[Grid], *, tolerance: float = 0.0) -> str:
+    """The features of grids_geojson as a JSON array text (ordered by code), for a paged
+    collection (layers.core.paging.feature_collection)."""
+    text = grids_geojson(qs, tolerance=tolerance)
+    return text[text.index('"features":') + len('"features":'):-1]
+
+
 def _geojson(shape) -> dict:
     return json.loads(shapely.to_geojson(shapely.transform(shape, lambda xy: np.round(xy, 7))))
 

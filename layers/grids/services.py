@@ -239,10 +239,10 @@ def _union(geoms):
 
 def grid_create(*, parent: Grid | None, level: int, name: str, geometry, kind: str = GridKind.BASE,
                 code: str | None = None, station: Station | None = None, use: str = "",
-                user=None, valid_from: dt.date | None = None) -> Grid:
+                user=None, valid_from: dt.date | None = None, network: str = GridNetwork.BASE) -> Grid:
     """Create one grid; a broken rule raises that rule's RuleViolation."""
     try:
-        return grids_create(parent=parent, level=level, kind=kind, user=user, valid_from=valid_from,
+        return grids_create(parent=parent, level=level, kind=kind, user=user, valid_from=valid_from, network=network,
                             specs=[GridSpec(name=name, geometry=geometry, code=code, station=station, use=use)])[0]
     except BatchRuleViolation as batch:
         raise batch.problems[0][2] from None

@@ -8,12 +8,17 @@ import datetime as dt
 
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from layers.addresses.models import Address
 from layers.grids.models import Grid, GridNetwork
 from layers.incidents.models import FINAL_STATUSES, RUNNING_STATUSES, Incident, Status
 from layers.staff.models import PARTY_ROLES
 from layers.staff.scope import scope_for
+
+
+# What the levels of the party-building network are called (the base names are GEOGRID_LEVELS).
+PARTY_LEVELS = {2: _("street party grid"), 3: _("general branch"), 4: _("party group")}
 
 
 def party_grid_list(*, user=None, network: str = GridNetwork.PARTY, level: int | None = None):
@@ -79,6 +84,10 @@ def network_overview_list(*, user, level: int, start: dt.date, end: dt.date,
     since, until = _as_datetime(start), _as_datetime(end)
     now = timezone.now()
     open_q = ~Q(status__in=FINAL_STATUSES)
+    # The matters a party grid raised, as far as the user sees them: handled in their scope, or
+    # raised in their party subtree.
+    seen = Q() if scope.is_admin else scope.q("grid") | (scope.q("origin_grid", roles=PARTY_ROLES)
+                                                          if scope.paths_for(*PARTY_ROLES) else Q(pk__in=[]))
     rows = []
     for g in grids.order_by("code"):
         cases = Incident.objects.filter(scope.q("grid"), geometry__coveredby=g.geometry)
@@ -90,10 +99,11 @@ def network_overview_list(*, user, level: int, start: dt.date, end: dt.date,
             closed=Count("id", filter=Q(reported_at__gte=since, reported_at__lt=until, status=Status.CLOSED)),
             closed_on_time=Count("id", filter=Q(reported_at__gte=since, reported_at__lt=until,
                                                 status=Status.CLOSED, resolved_at__lte=F("deadline"))))
-        raised = party_matter_list(user=user).filter(origin_grid__path__startswith=g.path).aggregate(
+        raised = (Incident.objects.filter(origin_grid__path__startswith=g.path).filter(seen)
+                  .aggregate(
             raised=Count("id", filter=Q(reported_at__gte=since, reported_at__lt=until)),
             raised_open=Count("id", filter=open_q),
-            raised_closed=Count("id", filter=Q(status=Status.CLOSED)))
+            raised_closed=Count("id", filter=Q(status=Status.CLOSED))))
         homes = Address.objects.filter(scope.q("grid"), geometry__coveredby=g.geometry).aggregate(
             addresses=Count("id"), households=Sum("households"))
         received, closed = figures["received"], figures["closed"]
@@ -107,7 +117,7 @@ def network_overview_list(*, user, level: int, start: dt.date, end: dt.date,
             "received": received, "closed": closed, "closed_on_time": figures["closed_on_time"],
             "closure_rate": round(closed / received, 3) if received else None,
             "on_time_rate": round(figures["closed_on_time"] / closed, 3) if closed else None,
-            "satisfaction": None,
+            "satisfaction": None, "patrol_hours": None,
             **raised,
             "flags": [],
         })

@@ -32,4 +32,8 @@ def party_matter_page(request, pk):
         incident = party_matter_get(user=request.user, pk=pk)
     except Incident.DoesNotExist:
         raise Http404(_("No such matter"))
-    return render(request, "networks/matter.html", {"m": matter_detail(incident, party_matter_events(incident=incident))})
+    events = party_matter_events(incident=incident)
+    data = matter_detail(incident, events)
+    for shown, raw in zip(data["events"], events):
+        shown["when"] = raw["at"]  # a datetime for the template's local date format
+    return render(request, "networks/matter.html", {"m": data, "incident": incident})

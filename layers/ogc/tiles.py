@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from layers.core.errors import RuleViolation
 from layers.core.sqlfiles import sql_loader
 from layers.staff.scope import scope_for
+from layers.subjects.selectors import SMALL_COUNT
 
 from .collections import collections
 from .views import OgcView, _coerce
@@ -42,7 +43,10 @@ GRID_LAYERS = {"grids": ("base",), "special": tuple(), "coverage": ("base",)}
 GRID_FIGURE_FIELDS = {"addresses": "Number", "households": "Number", "staff": "Number", "subjects": "Number",
                       "households_per_staff": "Number", "open_incidents": "Number", "overdue_incidents": "Number"}
 SUBJECTS_EXACT = "coalesce(subj.n, 0)"
-SUBJECTS_COARSE = "CASE WHEN subj.categories = 1 AND subj.n BETWEEN 1 AND 9 THEN '<10' ELSE coalesce(subj.n, 0)::text END"
+# subjects.selectors.coarse_count in SQL: 0, "<10", then bands of ten ("10-19", ...).
+SUBJECTS_COARSE = (f"CASE WHEN coalesce(subj.n, 0) = 0 THEN '0' WHEN subj.n < {SMALL_COUNT} THEN '<{SMALL_COUNT}' "
+                   f"ELSE (subj.n / {SMALL_COUNT} * {SMALL_COUNT})::text || '-' "
+                   f"|| (subj.n / {SMALL_COUNT} * {SMALL_COUNT} + {SMALL_COUNT - 1})::text END")
 # Who may read coverage figures (the same row as /ogc/collections/coverage/items).
 FIGURES_ROUTE = "ogc-coverage-items"
 sql = sql_loader("ogc")
@@ -72,7 +76,7 @@ def tile_mvt(qs, *, layer: str, properties: dict, z: int, x: int, y: int) -> byt
     select = ", ".join(f't.{alias} AS "{name}"' for name, alias in cols)
     text = (f"SELECT ST_AsMVT(m, %s, {EXTENT}, 'geom', 'id') FROM ("
            f"SELECT ST_AsMVTGeom(ST_Transform(t.ogc_geom, 3857), ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true)"
-           f" AS geom, t.ogc_fid AS id, {select} FROM ({inner}) t) m WHERE m.geom IS NOT NULL")
+           f" AS geom, t.ogc_fid AS id, {select} FROM ({inner}) t OFFSET 0) m WHERE m.geom IS NOT NULL")
     with connection.cursor() as cur:
         cur.execute(text, [layer, z, x, y, *params])
         data = cur.fetchone()[0]

@@ -20,7 +20,7 @@ from .models import Assessment, StaffAssessment
 # Columns a caller may sort by (the API and the page share them).
 SORTABLE = ("code", "name", "households", "staff", "households_per_staff", "visited_within_cadence",
             "received", "open", "overdue", "escalated", "closure_rate", "on_time_rate", "satisfaction",
-            "overdue_share", "patrol_hours")
+            "overdue_share", "patrol_hours", "raised")
 
 
 @dataclass(frozen=True)

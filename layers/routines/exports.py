@@ -22,7 +22,7 @@ def ledger_sheets(ledger: dict) -> list[tuple[str, list[list]]]:
                                 ledger["meetings"], ledger["households"])
     summary = [[_("item"), _("value")],
                [_("grid"), f"{g['code']} {g['name']}"], [_("month"), ledger["month"]],
-               [_("households"), hh["households"]], [_("addresses"), hh["addresses"]], [_("grid staff"), hh["staff"]],
+               [_("households"), hh["households"]], [pgettext("ledger", "addresses"), hh["addresses"]], [_("grid staff"), hh["staff"]],
                [_("households per staff member"), hh["households_per_staff"]],
                [_("assessment score"), ledger["assessment"]["score"]], [_("rank within level"), ledger["assessment"]["rank"]]]
     subjects = [[_("category"), _("count")]] + [[c["label"], c["count"]] for c in ledger["subjects"]["by_category"]]
@@ -55,6 +55,24 @@ def ledger_sheets(ledger: dict) -> list[tuple[str, list[list]]]:
     return [(pgettext("ledger sheet", "summary"), summary), (pgettext("ledger sheet", "subjects"), subjects),
             (pgettext("ledger sheet", "visits"), visits), (pgettext("ledger sheet", "patrols"), patrols),
             (pgettext("ledger sheet", "incidents"), incidents), (pgettext("ledger sheet", "meetings"), meetings)]
+
+
+def ledger_blocks(ledger: dict) -> list[dict]:
+    """The sheets for a page: each split at its blank rows into tables whose first row is the
+    header; cells paired with their column's header (a phone shows each row as a labelled card)."""
+    out = []
+    for title, rows in ledger_sheets(ledger):
+        tables, current = [], []
+        for row in rows + [[]]:
+            if row:
+                current.append(row)
+            elif current:
+                header, body = current[0], current[1:]
+                tables.append({"header": header, "rows": [list(zip(header, r)) for r in body],
+                               "pairs": len(header) == 2})
+                current = []
+        out.append({"title": title, "tables": tables})
+    return out
 
 
 def ledger_xlsx(ledger: dict) -> bytes:
@@ -90,4 +108,4 @@ def ledger_pdf(ledger: dict, *, request=None) -> bytes:
 def meeting_pdf(context: dict, *, request=None) -> bytes:
     html = render_to_string("routines/meeting_print.html", {**context, "css": inline_css("routines/print.css"),
                                                            "pdf": True}, request=request)
-    return html_to_pdf(html)
+    return html_to_pdf(html, one_page=True)

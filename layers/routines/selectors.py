@@ -28,7 +28,7 @@ from layers.subjects.masking import mask
 from layers.subjects.models import SubjectCategory
 from layers.subjects.selectors import SMALL_COUNT, coverage_list, subject_list, visit_due_list, visit_list
 
-from .models import Decision, DecisionKind, Meeting, MeetingKind
+from .models import Attendance, Decision, DecisionKind, Meeting, MeetingKind
 
 # Who prepares and records meetings: a station chief for the station's grids, a grid head for
 # their grid (and administrators). Members attend.
@@ -110,7 +110,10 @@ def meeting_list(*, user, grid: Grid | None = None, since: dt.date | None = None
     scope = scope_for(user)
     if not scope.authenticated:
         return Meeting.objects.none()
-    qs = Meeting.objects.filter(scope.q("grid") | Q(attendances__user_id=user.pk)).distinct()
+    # The attendee's meetings by a subquery, not a join: a join would repeat each meeting once per
+    # attendance row and multiply any count annotated on the list.
+    attended = Attendance.objects.filter(user_id=user.pk).values("meeting_id")
+    qs = Meeting.objects.filter(scope.q("grid") | Q(pk__in=attended))
     if grid is not None:
         qs = qs.filter(grid__path__startswith=grid.path)
     if since is not None:

@@ -19,7 +19,7 @@ from layers.staff.selectors import scoped_grid_list
 
 from . import selectors, services
 from .api.views import ledger_response, parse_month
-from .exports import inline_css, ledger_sheets, meeting_pdf
+from .exports import inline_css, ledger_blocks, meeting_pdf
 from .models import DecisionKind, MeetingKind
 
 
@@ -79,7 +79,8 @@ def _meeting_post(request, meeting) -> None:
     if action == "record":
         services.meeting_record(user=request.user, meeting=meeting,
                                 minutes=P.text(post.get("minutes"), "minutes", max_length=20000) or "",
-                                present=[P.identifier(v, "present") for v in post.getlist("present")],
+                                present=[i for i in (P.identifier(v, "present") for v in post.getlist("present"))
+                                         if i is not None],
                                 guests=[g for g in (P.text(post.get("guests"), "guests", max_length=1000) or "")
                                         .replace("，", ",").split(",") if g.strip()],
                                 held=post.get("held") == "1",
@@ -134,7 +135,7 @@ def ledger_page(request):
         _resp, ledger = ledger_response(request, gid, fmt="json")
     return render(request, "routines/ledger.html", {
         "grids": grids, "grid_id": gid, "month": f"{month:%Y-%m}", "ledger": ledger,
-        "sheets": ledger_sheets(ledger) if ledger else [],
+        "blocks": ledger_blocks(ledger) if ledger else [],
         "aggregate": scope_for(request.user).access("ledger-page") == AGGREGATE,
         "max_month": timezone.localdate().strftime("%Y-%m"),
     })

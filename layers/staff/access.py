@@ -52,7 +52,9 @@ class Rule:
     planner: str = NONE
     handler: str = NONE     # department handler (receives escalations)
     admin: str = NONE
-    party: str = NONE       # party-group leader, general-branch secretary (the party-building grid)
+    # party-group leader, general-branch secretary (the party-building grid); a row open to every
+    # logged-in user (`user`) opens to them too, since they are logged-in users
+    party: str = NONE
     user: str = NONE        # logged in, no active role
     public: bool = False
     # Who enforces it when it is not RouteAccess / route_access (e.g. Django's admin site).
@@ -137,7 +139,7 @@ ROUTES: dict[str, Rule] = {
     # --- incidents -----------------------------------------------------------------------------
     "incident-list": CASES,
     # Anyone logged in may report a case (a hotline operator); the list stays with case workers.
-    "incident-list POST": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
+    "incident-list POST": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, party=FULL, user=FULL),
     "incident-geojson": CASES,
     "incident-export": CASES,
     "incident-stats": COUNTS,
@@ -149,13 +151,13 @@ ROUTES: dict[str, Rule] = {
     "incident-escalate": CASES,
     "incident-escalation": CASES,
     # The reporter rates their own case (scoped in the view: in scope or reported by them).
-    "incident-rating": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
+    "incident-rating": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, party=FULL, user=FULL),
     "incident-page": CASES,
     # --- field pages (the phone pages of daily work) -------------------------------------------
     "field-queue": Rule(field=FULL, admin=FULL),
     "incident-page-detail": CASES,
     # The report page posts to incident-list POST: whoever may report may open it.
-    "field-report": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, user=FULL),
+    "field-report": Rule(field=FULL, leader=FULL, handler=FULL, admin=FULL, planner=FULL, party=FULL, user=FULL),
     "field-visits": VISITS,
     # --- overview and assessment: figures per grid, the leaders' ranking ----------------------
     # ?network=party: the party roles read their own network's figures (their scope counts no

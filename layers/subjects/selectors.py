@@ -219,18 +219,17 @@ def _coverage_map_rows(*, user, level: int) -> list[dict]:
     return rows
 
 
-def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -> gpd.GeoDataFrame:
-    """Grid polygons of the given levels in the user's scope joined with their coverage figures
-    (coverage_list, plus average_rating), shaped for map tooltips."""
+def coverage_map_rows(*, user, levels: list[int]) -> pd.DataFrame:
+    """The coverage figures of the grids of `levels` in the user's scope, shaped for a map's
+    colours and tooltips (no geometry): `id`, `level`, shares as percentages, flags as text."""
     frames = []
     for level in levels:
         rows = _coverage_map_rows(user=user, level=level)
         if not rows:
             continue
         figures = pd.DataFrame(rows).rename(columns={"grid_id": "id"})
-        # Geometry rows carry code, name and level already; nested figures don't fit a tooltip cell.
-        figures = figures.drop(columns=[c for c in ("code", "name", "level", "parent_id", "parent",
-                                                    "subjects_by_category", "household_band")
+        # Nested figures don't fit a tooltip cell.
+        figures = figures.drop(columns=[c for c in ("parent_id", "parent", "subjects_by_category", "household_band")
                                         if c in figures.columns])
         if "visited_within_cadence" in figures:
             # A share (0..1) in the API; people read percentages on a map.
@@ -240,11 +239,25 @@ def coverage_frame(*, user, levels: list[int], tolerance: float | None = None) -
             labels = coverage_flag_labels()
             figures["flags"] = figures["flags"].map(
                 lambda f: "、".join(str(labels.get(x, x)) for x in f) if f else "")
-        geo = grid_frame(ids=list(figures["id"]),
-                         tolerance=tolerance if tolerance is not None else tolerance_for(len(figures)))
-        frames.append(geo.merge(figures, on="id", how="left"))
-    if not frames:
+        frames.append(figures)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "code", "name", "level"])
+
+
+def coverage_frame(*, user, levels: list[int], tolerance: float | None = None,
+                   figures: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Grid polygons of the given levels in the user's scope joined with their coverage figures
+    (coverage_map_rows, or `figures` already read from it), shaped for map tooltips."""
+    if figures is None:
+        figures = coverage_map_rows(user=user, levels=levels)
+    if figures.empty:
         return grid_frame(ids=[])
+    frames = []
+    for level, part in figures.groupby("level", sort=True):
+        # Geometry rows carry code, name and level already.
+        part = part.drop(columns=["code", "name", "level"])
+        geo = grid_frame(ids=list(part["id"]),
+                         tolerance=tolerance if tolerance is not None else tolerance_for(len(part)))
+        frames.append(geo.merge(part, on="id", how="left"))
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
 
 

@@ -262,3 +262,59 @@ def test_hotspot_page_says_in_plain_words_which_grids_stand_out(client, leader, 
     first = timezone.localtime(Incident.objects.order_by("reported_at").first().reported_at).date()
     weeks = -(-(timezone.localdate() - first).days // 7)
     assert f'min="-{min(weeks, 104)}"' in html
+
+
+def test_special_map_shows_each_role_only_figures_of_its_scope_and_no_one_s_address(client, make_user,
+                                                                                     demo_grids):
+    """The special-grids map as a grid head inside a special grid, a grid head elsewhere, a
+    street leader and a planner: households and subjects count only addresses in the viewer's
+    scope, a leader's and planner's subject counts are banded, and nothing personal is on the
+    page: no subject's name or address, no grid head's address (a boundary file may carry one
+    in a grid's source attributes), no staff phone."""
+    from django.db.models import Sum
+
+    from layers.addresses.models import Address
+    from layers.addresses.services import address_create
+    from layers.staff.models import StaffProfile
+    from layers.subjects.services import subject_create
+
+    micro = [g for g in demo_grids.values() if g.kind == "base" and g.level == 4]
+    special, mine, theirs = next(
+        (s, *inside[:2]) for s in demo_grids.values() if s.kind != "base"
+        for inside in [[m for m in micro if s.geometry.intersection(m.geometry).area > 1e-9]] if len(inside) >= 2)
+    secret_address = "静安区网格长住址路99弄9号"
+    special.attributes = {**special.attributes, "负责人": "网格长甲", "负责人住址": secret_address}
+    special.save()
+    people = []
+    for grid, households, n in ((mine, 7, 3), (theirs, 500, 12)):
+        p = special.geometry.intersection(grid.geometry).point_on_surface
+        address = address_create(full_text=f"静安区特色测试路{households}号", lon=p.x, lat=p.y, households=households)
+        for i in range(n):
+            people.append(subject_create(address=address, name=f"特色对象{households}-{i}", category="other"))
+    head = make_user("sp-map-head", Role.GRID_HEAD, mine)
+    StaffProfile.objects.create(user=head, display_name="网格长甲", public_phone="13912345678", pledge="为民服务")
+    elsewhere = next(m for m in micro if special.geometry.intersection(m.geometry).area <= 1e-9)
+    other_head = make_user("sp-map-elsewhere", Role.GRID_HEAD, elsewhere)
+    leader = make_user("sp-map-leader", Role.STREET_LEADER, demo_grids[STREET_CODE])
+    planner = make_user("sp-map-planner", Role.PLANNER, demo_grids[STREET_CODE])
+
+    def shown(user):
+        r = get(client, user, "/maps/special/")
+        assert r.status_code == 200
+        html = r.content.decode()
+        for secret in (secret_address, "13912345678", "为民服务", *[s.name for s in people],
+                       *Address.objects.filter(special_links__grid=special).values_list("full_text", flat=True)):
+            assert secret not in html, (user.username, secret)
+        props = {f["properties"]["id"]: f["properties"] for f in _tooltip_features(html) if "kind" in f["properties"]}
+        return props.get(special.pk), html
+
+    own, _html = shown(head)
+    expected = Address.objects.filter(special_links__grid=special, grid=mine).aggregate(h=Sum("households"))["h"]
+    assert own["households"] == expected and own["subjects"] == 3  # exact, own micro-grid only
+    outside, html = shown(other_head)
+    assert outside is None and f'data-grid="{special.pk}"' not in html
+    for user in (leader, planner):
+        figures, _html = shown(user)
+        everything = Address.objects.filter(special_links__grid=special).aggregate(h=Sum("households"))["h"]
+        assert figures["households"] == everything  # the whole street is in their scope
+        assert figures["subjects"] == "10-19"  # 15 subjects, banded

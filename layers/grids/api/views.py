@@ -11,14 +11,18 @@ from rest_framework.views import APIView
 
 from layers.audit.services import audit_record
 from layers.core import params as P
+from layers.core.paging import feature_collection, paginate, with_headers
 from layers.core.exports import bounded_export
 from layers.core.ratelimits import limit_export
 
 from ..io import EXPORT_FORMATS, grids_export_bytes
 from ..models import Grid, GridKind
-from ..selectors import grid_ancestors, grid_coverage_report, grid_get, grid_list, grids_geojson
+from ..selectors import (grid_ancestors, grid_coverage_report, grid_get, grid_list, grids_geojson,
+                         grids_geojson_features)
 
 GEOJSON = "application/geo+json"
+# A whole city's grids of a level in one answer (the overview map); more pages on.
+GRIDS_PAGE = 20_000
 
 LIST_PARAMS = [
     OpenApiParameter("kind", str, description="base, special, or a special kind (e.g. religious_site)"),
@@ -68,8 +72,11 @@ class GridListView(APIView):
     @extend_schema(parameters=LIST_PARAMS, responses={(200, GEOJSON): OpenApiTypes.OBJECT},
                    summary="Grids as a GeoJSON FeatureCollection")
     def get(self, request):
-        qs = filtered_grids(request.query_params)
-        return HttpResponse(grids_geojson(qs, tolerance=_tolerance(request.query_params)), content_type=GEOJSON)
+        page = paginate(request, filtered_grids(request.query_params).order_by("code", "pk"),
+                        default=GRIDS_PAGE, maximum=GRIDS_PAGE)
+        features = grids_geojson_features(Grid.objects.filter(pk__in=[g.pk for g in page.rows]),
+                                          tolerance=_tolerance(request.query_params))
+        return with_headers(HttpResponse(feature_collection("grids", page, features), content_type=GEOJSON), page)
 
 
 class GridDetailView(APIView):

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='grid',
             name='network',
-            field=models.CharField(choices=[('base', 'administrative grid network'), ('party', 'party-building grid network')], db_default='base', db_index=True, default='base', max_length=16, verbose_name='network'),
+            field=models.CharField(choices=[('base', 'administrative grid network'), ('party', 'party-building grid network')], db_default='base', db_index=True, default='base', max_length=16, verbose_name='grid network'),
         ),
         migrations.RunSQL(MICRO_BASE_ONLY, MICRO_ANY_NETWORK),
     ]

@@ -12,10 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.core import params as P
+from layers.core.paging import envelope, feature_collection, paginate, with_headers
 from layers.core.errors import RuleViolation
 from layers.core.edge import SafeFormParser, SafeJSONParser
 from layers.grids.models import Grid
-from layers.grids.selectors import grids_geojson
+from layers.grids.selectors import grids_geojson_features
 from layers.incidents.models import Incident
 from layers.incidents.services import IdempotencyConflict
 
@@ -54,8 +55,10 @@ class PartyGridListView(APIView):
                    summary="The party-building grids (general branches, party groups) as GeoJSON")
     def get(self, request):
         level = P.integer(request.query_params.get("level"), "level", minimum=1, maximum=99)
-        qs = party_grid_list(level=level)
-        return HttpResponse(grids_geojson(qs), content_type="application/geo+json")
+        page = paginate(request, party_grid_list(level=level).order_by("code", "pk"), default=20_000, maximum=20_000)
+        features = grids_geojson_features(Grid.objects.filter(pk__in=[g.pk for g in page.rows]))
+        return with_headers(HttpResponse(feature_collection("party_grids", page, features),
+                                         content_type="application/geo+json"), page)
 
 
 class PartyMatterListView(APIView):
@@ -66,7 +69,8 @@ class PartyMatterListView(APIView):
     def get(self, request):
         st = P.text(request.query_params.get("status"), "status", max_length=200)
         qs = party_matter_list(user=request.user, status=[s for s in st.split(",") if s] if st else None)
-        return Response({"count": qs.count(), "results": [matter_summary(i) for i in qs[:500]]})
+        page = paginate(request, qs, default=500, maximum=1000)
+        return Response(envelope(page, [matter_summary(i) for i in page.rows]))
 
     @extend_schema(request=inline_serializer("PartyMatter", {
         "grid": serializers.IntegerField(), "lon": serializers.FloatField(), "lat": serializers.FloatField(),

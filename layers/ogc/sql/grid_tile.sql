@@ -1,12 +1,12 @@
--- One vector tile (MVT) of current grids, the figures of those in the user's scope as properties.
+-- One vector tile (MVT) of current grids of the base network (never the party-building grid), the figures of those in the user's scope as properties.
 -- Why SQL: ST_AsMVT builds the whole tile in PostgreSQL (Python only hands the bytes on), and
 -- the per-grid figures are sums over each grid's subtree, a range on `path` (~>=~, ~<~, which
 -- the path's pattern index serves) that the ORM cannot express as a correlated range.
 -- Scope: a grid is "mine" when the user may read coverage figures (%(figures)s) and the grid is
 -- in the user's subtree (everything, or its path starts with one of %(patterns)s); only mine
 -- get figures, every other grid only its code and name. Subjects are coarsened as in
--- subjects.coverage_list: with one category present, 1..9 reads "<10" (the /*subjects*/
--- expression, chosen in layers/ogc/tiles.py, is text then).
+-- subjects.coverage_list (coarse_count: "<10", "10-19", ...) for a user who does not see small
+-- counts (the /*subjects*/ expression, chosen in layers/ogc/tiles.py, is text then).
 WITH env AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
            ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), %(srid)s) AS box
@@ -14,7 +14,7 @@ WITH env AS (
     SELECT g.id, g.code, g.name, g.level, g.kind, g.parent_id, g.path, g.geometry,
            (%(figures)s AND (%(everything)s OR g.path LIKE ANY(%(patterns)s))) AS mine
     FROM grids_grid g, env
-    WHERE g.valid_to IS NULL AND g.kind = ANY(%(kinds)s)
+    WHERE g.valid_to IS NULL AND g.network = 'base' AND g.kind = ANY(%(kinds)s)
       AND (%(level)s::int IS NULL OR g.level = %(level)s::int)
       AND (NOT %(only_mine)s OR %(everything)s OR g.path LIKE ANY(%(patterns)s))
       AND g.geometry && env.box
@@ -31,7 +31,7 @@ WITH env AS (
     FROM below b JOIN addresses_address a ON a.grid_id = b.gid
     WHERE b.current GROUP BY b.tid
 ), subj AS (
-    SELECT b.tid, count(*) AS n, count(DISTINCT s.category) AS categories
+    SELECT b.tid, count(*) AS n
     FROM below b JOIN subjects_subject s ON s.grid_id = b.gid
     WHERE b.current GROUP BY b.tid
 ), staff AS (
@@ -62,4 +62,7 @@ SELECT ST_AsMVT(m, %(layer)s, 4096, 'geom', 'id') FROM (
     LEFT JOIN subj ON subj.tid = t.id
     LEFT JOIN staff ON staff.tid = t.id
     LEFT JOIN inc ON inc.tid = t.id
+    -- OFFSET 0 keeps `m.geom IS NOT NULL` out here: pushed down into the join it would clip
+    -- every geometry twice.
+    OFFSET 0
 ) m WHERE m.geom IS NOT NULL

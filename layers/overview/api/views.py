@@ -58,6 +58,9 @@ class OverviewView(APIView):
                       _pct(r["visited_within_cadence"]), r["open"], r["overdue"], r["escalated"], r["received"],
                       _pct(r["closure_rate"]), _pct(r["on_time_rate"]), r["satisfaction"], r["patrol_hours"],
                       "、".join(str(FLAG_LABELS.get(f, f)) for f in r["flags"])] for r in rows]
+            if q["network"] != "base":
+                header += [_("matters raised"), _("matters raised, open"), _("matters raised, closed")]
+                table = [t + [r["raised"], r["raised_open"], r["raised_closed"]] for t, r in zip(table, rows)]
             return table_response(header=header, rows=table, fmt=q["format"], title=_("overview"),
                                   filename=f"overview-level{q['level']}-{period.start:%Y%m%d}", request=request)
         body = {"level": q["level"], "period": period.as_dict(), "count": len(rows), "rows": rows}

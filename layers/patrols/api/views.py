@@ -1,4 +1,8 @@
 """Patrol API: start, add points, end (the phone), list and tracks (in scope)."""
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -7,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.core import params as P
+from layers.core.paging import feature_collection, paginate
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid
 from layers.idempotency.services import idempotent_write
@@ -115,9 +120,12 @@ class PatrolEndView(APIView):
 
 @extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
 class PatrolGeoJSONView(APIView):
-    """Tracks in your scope as a FeatureCollection (?member=&grid=&open=1&since=&until=), newest 500."""
+    """Tracks in your scope as a FeatureCollection named "patrols" (?member=&grid=&open=1&since=&until=,
+    newest first), paged by limit (500, at most 1,000) and offset."""
 
     def get(self, request):
-        return Response({"type": "FeatureCollection", "features": [patrol_feature(p) for p in _filtered(request)[:500]]})
+        page = paginate(request, _filtered(request), default=500, maximum=1000)
+        features = json.dumps([patrol_feature(p) for p in page.rows], ensure_ascii=False, cls=DjangoJSONEncoder)
+        return HttpResponse(feature_collection("patrols", page, features), content_type="application/geo+json")
 
 

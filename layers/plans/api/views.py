@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.core import params as P
+from layers.core.paging import paginate, with_headers
 from layers.core.errors import RuleViolation
 from layers.grids.models import Grid
 
@@ -52,10 +53,12 @@ class PlanListView(APIView):
         q = request.query_params
         qs = plan_list(user=request.user, parent=P.identifier(q.get("parent"), "parent"),
                        status=P.text(q.get("status"), "status", max_length=20))
-        return Response([{"id": p.pk, "parent": p.parent_id, "parent_code": p.parent.code, "status": p.status,
-                          "status_label": str(p.get_status_display()), "name": p.name,
-                          "author": p.author.username if p.author else None, "cursor": p.cursor,
-                          "created_at": p.created_at, "updated_at": p.updated_at} for p in qs[:200]])
+        page = paginate(request, qs, default=200, maximum=1000)
+        return with_headers(Response([{"id": p.pk, "parent": p.parent_id, "parent_code": p.parent.code,
+                                       "status": p.status, "status_label": str(p.get_status_display()),
+                                       "name": p.name, "author": p.author.username if p.author else None,
+                                       "cursor": p.cursor, "created_at": p.created_at, "updated_at": p.updated_at}
+                                      for p in page.rows]), page)
 
     def post(self, request):
         d = read(PlanCreateIn, request.data)

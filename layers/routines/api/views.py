@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from layers.audit.services import audit_record
 from layers.core import params as P
+from layers.core.paging import envelope, paginate
 from layers.core.errors import RuleViolation
 from layers.core.exports import bounded_export
 from layers.core.ratelimits import export_refusal
@@ -59,7 +60,11 @@ def _int_list(value, name) -> list[int] | None:
     if not isinstance(value, list) or len(value) > 500:
         raise RuleViolation("bad_parameter", _("%(name)s must be a list of ids") % {"name": name},
                             extra={"parameter": name})
-    return [P.identifier(v, name) for v in value]
+    ids = [P.identifier(v, name) for v in value]
+    if None in ids:
+        raise RuleViolation("bad_parameter", _("%(name)s must be a list of ids") % {"name": name},
+                            extra={"parameter": name})
+    return ids
 
 
 def _incident_fields(data: dict) -> dict:
@@ -97,7 +102,8 @@ class MeetingListView(APIView):
                 raise Http404
         qs = selectors.meeting_list(user=request.user, grid=grid, since=P.date(p.get("since"), "since"),
                                     until=P.date(p.get("until"), "until"))
-        return Response({"count": qs.count(), "results": [meeting_json(m, full=False) for m in qs[:200]]})
+        page = paginate(request, qs, default=200, maximum=1000)
+        return Response(envelope(page, [meeting_json(m, full=False) for m in page.rows]))
 
     def post(self, request):
         d = _body(request)

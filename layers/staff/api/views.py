@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.core import params as P
+from layers.core.paging import paginate, with_headers
 from layers.staff.models import ApiToken
 from layers.staff.names import person_name
 from layers.staff.scope import scope_for
@@ -35,9 +36,10 @@ class StaffListView(APIView):
         qs = assignment_list(user=request.user,
                              grid_code=P.text(request.query_params.get("grid"), "grid", max_length=50),
                              role=P.text(request.query_params.get("role"), "role", max_length=50))
-        return Response([{"username": a.user.username, "name": person_name(a.user),
-                          "role": a.role, "grid_id": a.grid_id, "grid_code": a.grid.code, "grid_name": a.grid.name,
-                          "duties": a.duties} for a in qs[:5000]])
+        page = paginate(request, qs, default=5000, maximum=5000)
+        return with_headers(Response([{"username": a.user.username, "name": person_name(a.user),
+                                       "role": a.role, "grid_id": a.grid_id, "grid_code": a.grid.code,
+                                       "grid_name": a.grid.name, "duties": a.duties} for a in page.rows]), page)
 
 
 @extend_schema_view(get=extend_schema(responses=OpenApiTypes.OBJECT))
@@ -93,7 +95,8 @@ class TokenListView(APIView):
 
     @extend_schema(responses=TokenSerializer(many=True), summary="Your API tokens (never the tokens themselves)")
     def get(self, request):
-        return Response(TokenSerializer(token_list(user=request.user), many=True).data)
+        page = paginate(request, token_list(user=request.user), default=100, maximum=1000)
+        return with_headers(Response(TokenSerializer(page.rows, many=True).data), page)
 
     @extend_schema(request=TokenCreateSerializer, responses={201: TokenCreatedSerializer},
                    summary="Create a personal API token; the answer is the only time it is shown")

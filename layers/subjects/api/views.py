@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from layers.audit.services import audit_record
 from layers.core import params as P
+from layers.core.paging import envelope, paginate, with_headers
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
 from layers.core.exports import bounded_export, csv_writer
@@ -126,8 +127,8 @@ class VisitListView(APIView):
 
     def get(self, request):
         qs = selectors.visit_list(user=request.user, subject_id=_int_param(request, "subject"))
-        limit = _int_param(request, "limit", 500, minimum=1, maximum=5000)
-        return Response(VisitSerializer(qs[:limit], many=True).data)
+        page = paginate(request, qs, default=500, maximum=5000)
+        return with_headers(Response(VisitSerializer(page.rows, many=True).data), page)
 
     def post(self, request):
         ser = VisitCreateSerializer(data=request.data)
@@ -154,7 +155,8 @@ class VisitDueView(APIView):
     def get(self, request):
         within = _int_param(request, "within", 14, minimum=0, maximum=3650)
         rows = selectors.visit_due_list(user=request.user, grid_id=_int_param(request, "grid"), within_days=within)
-        return Response({"count": len(rows), "overdue": sum(r["overdue"] for r in rows), "results": rows})
+        page = paginate(request, rows, default=1000, maximum=5000)
+        return Response({**envelope(page, page.rows), "overdue": sum(r["overdue"] for r in rows)})
 
 
 @extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("level", int, required=True)],
@@ -175,8 +177,9 @@ class RevealLogView(APIView):
 
     def get(self, request):
         qs = selectors.reveal_log_list(user=request.user, subject_id=_int_param(request, "subject"))
-        return Response([{"id": r.pk, "user": r.user.username, "subject": r.subject_id, "fields": r.fields,
-                          "at": r.at} for r in qs[:1000]])
+        page = paginate(request, qs, default=1000, maximum=1000)
+        return with_headers(Response([{"id": r.pk, "user": r.user.username, "subject": r.subject_id,
+                                       "fields": r.fields, "at": r.at} for r in page.rows]), page)
 
 
 @extend_schema_view(get=extend_schema(parameters=[

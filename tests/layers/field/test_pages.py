@@ -40,7 +40,7 @@ def test_navigation_shows_each_role_only_its_pages(demo_grids, make_user):
     planner = make_user("p", "planner", demo_grids[COMMUNITY])
     leader = make_user("l", "street_leader", demo_grids["310106013000"])
     r = client_for(head).get("/queue/")
-    assert nav_urls(r) == ["/queue/", "/maps/grid/", "/incidents/", "/report/", "/visits/"]
+    assert nav_urls(r) == ["/queue/", "/maps/grid/", "/incidents/", "/report/", "/visits/", "/meetings/", "/ledgers/"]
     assert nav_urls(client_for(planner).get("/planner/")) == ["/maps/coverage/", "/planner/"]
     leader_urls = nav_urls(client_for(leader).get("/maps/coverage/"))
     assert {"/maps/coverage/", "/maps/hotspots/", "/maps/special/"} <= set(leader_urls)

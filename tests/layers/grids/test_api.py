@@ -86,3 +86,20 @@ def test_export_formats_read_back(client_in, demo_grids, fmt, tmp_path):
     frame = pyogrio.read_dataframe(path)
     assert len(frame) == 37
     assert any("微网格" in n for n in frame["name"])
+
+
+def test_gpkg_export_writes_validity_dates_as_date_time_fields(client_in, demo_grids, tmp_path):
+    import pyogrio
+
+    from layers.grids.models import Grid
+
+    resp = client_in.get("/api/grids/export/?format=gpkg&level=4")
+    path = tmp_path / "out.gpkg"
+    path.write_bytes(resp.content)
+    info = pyogrio.read_info(path)
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert types["valid_from"].startswith("datetime64") and types["valid_to"].startswith("datetime64"), types
+    frame = pyogrio.read_dataframe(path)
+    row = frame.iloc[0]
+    grid = Grid.objects.get(code=row["code"])
+    assert row["valid_from"].date() == grid.valid_from

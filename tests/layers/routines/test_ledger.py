@@ -73,6 +73,8 @@ def test_a_months_meetings_and_decisions_are_counted(routine_world, client):
     led = ledger(client, g[COMMUNITY]).json()["meetings"]
     assert (led["held"], led["decisions"], led["decisions_open"]) == (1, 2, 2)
     assert [d["text"] for d in led["decision_rows"]] == ["一", "二"]
+    # Each meeting once, with its own count (not once per attendee).
+    assert [(m["id"], m["decisions"]) for m in led["rows"]] == [(mid, 2)]
     assert ledger(client, g[COMMUNITY], month="2026-01").json()["meetings"]["held"] == 0
 
 

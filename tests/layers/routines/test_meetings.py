@@ -151,3 +151,43 @@ def test_an_incident_decision_must_land_in_the_meetings_grids(routine_world, cli
     r = client.post(f"/api/meetings/{mid}/decisions/", {"text": "某处", "kind": "incident", "type": "CA01"},
                     content_type="application/json")
     assert r.status_code == 400 and r.json()["rule"] == "decision_place"
+
+
+@pytest.mark.parametrize("body", [{"present": [1, ""]}, {"present": "1"}, {"guests": "x"}, {"minutes": "a\x00b"},
+                                  {"held": {"x": 1}}, ["minutes"]])
+def test_bad_record_input_is_a_clear_400(routine_world, client, body):
+    client.force_login(routine_world["users"]["chief"])
+    mid = schedule(client, routine_world["grids"][COMMUNITY]).json()["id"]
+    r = client.patch(f"/api/meetings/{mid}/", body, content_type="application/json")
+    assert r.status_code == 400, (body, r.status_code, r.content)
+
+
+def test_agenda_lists_the_periods_escalations_visits_due_and_coverage_flags(routine_world, client, clock):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from layers.addresses.services import address_create
+    from layers.incidents.services import incident_escalate
+    from layers.subjects.services import subject_create
+
+    w, g = routine_world, routine_world["grids"]
+    back = clock.now
+    clock.now = timezone.make_aware(dt.datetime(2026, 2, 20, 10))
+    incident_escalate(incident=w["in_b"], user=w["users"]["chief"], note="需街道协调")
+    clock.now = timezone.make_aware(dt.datetime(2025, 11, 1, 10))  # recorded long ago, never visited since
+    p = g[GRID_B].geometry.point_on_surface
+    addr = address_create(full_text="静安区测试路2弄2号", lon=p.x, lat=p.y, households=10)
+    due = subject_create(address=addr, name="测试丙", category="religious_figure")
+    clock.now = back
+    client.force_login(w["users"]["chief"])
+    agenda = schedule(client, g[COMMUNITY]).json()["agenda"]
+    assert [i["id"] for i in section(agenda, "escalations")] == [w["in_b"].pk]
+    item = next(i for i in section(agenda, "due_visits") if i["id"] == due.pk)
+    assert item["overdue"] is True and "测试丙" in item["text"]
+    flagged = {i["id"]: i["flags"] for i in section(agenda, "coverage_flags")}
+    assert flagged and set(flagged) <= {gr.pk for gr in g.values() if gr.path.startswith(g[COMMUNITY].path)}
+    # A grid head's meeting on grid A does not see grid B's escalation or subject.
+    client.force_login(w["users"]["head"])
+    agenda = schedule(client, g[GRID_A]).json()["agenda"]
+    assert section(agenda, "escalations") == [] and due.pk not in [i.get("id") for i in section(agenda, "due_visits")]

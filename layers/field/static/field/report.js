@@ -41,16 +41,37 @@
     }
   });
 
-  // --- map and position
-  var outline = JSON.parse(document.getElementById("report-outline").textContent);
-  var map = L.map("report-map", {attributionControl: false});
-  var grids = L.geoJSON(outline, {style: {color: "#1f4e79", weight: 2, fillOpacity: 0.04}});
-  if (grids.getLayers().length) map.fitBounds(grids.getBounds(), {padding: [10, 10]});
-  else map.setView([31.223, 121.445], 15);
-  grids.addTo(map);
-  var pinIcon = L.divIcon({className: "report-pin", iconSize: [40, 40], iconAnchor: [20, 20]});
-  var marker = null, circle = null, locateTimer = null;
+  // --- map and position. The form is usable at once; the map library (and the offline outbox)
+  // load after the page has (late()), and the map then shows the position found meanwhile.
+  var map = null, pinIcon = null, marker = null, circle = null, locateTimer = null, lastFix = null;
   var accuracyEl = document.getElementById("accuracy"), gridEl = document.getElementById("grid-found");
+
+  function late() {
+    var links = document.getElementById("late-assets").dataset;
+    var css = document.createElement("link");
+    css.rel = "stylesheet"; css.href = links.leafletCss;
+    document.head.appendChild(css);
+    var leaflet = document.createElement("script");
+    leaflet.src = links.leafletJs;
+    leaflet.onload = startMap;
+    document.head.appendChild(leaflet);
+    var outbox = document.createElement("script");
+    outbox.src = links.offlineJs; outbox.dataset.idb = links.idb; outbox.dataset.sw = links.sw;
+    document.head.appendChild(outbox);
+  }
+
+  function startMap() {
+    var outline = JSON.parse(document.getElementById("report-outline").textContent);
+    map = L.map("report-map", {attributionControl: false});
+    var grids = L.geoJSON(outline, {style: {color: "#1f4e79", weight: 2, fillOpacity: 0.04}});
+    if (grids.getLayers().length) map.fitBounds(grids.getBounds(), {padding: [10, 10]});
+    else map.setView([31.223, 121.445], 15);
+    grids.addTo(map);
+    pinIcon = L.divIcon({className: "report-pin", iconSize: [40, 40], iconAnchor: [20, 20]});
+    map.on("click", function (ev) { place(ev.latlng.lat, ev.latlng.lng); });
+    if (lastFix) showFix(lastFix);
+    if (form.lon.value) place(parseFloat(form.lat.value), parseFloat(form.lon.value));
+  }
 
   function locateGrid(lat, lon) {
     clearTimeout(locateTimer);
@@ -77,7 +98,9 @@
   function place(lat, lon) {
     form.lon.value = lon.toFixed(7);
     form.lat.value = lat.toFixed(7);
-    if (!marker) {
+    if (!map) {
+      // no map yet: the point is kept in the form and drawn when the map starts
+    } else if (!marker) {
       marker = L.marker([lat, lon], {draggable: true, icon: pinIcon, keyboard: true}).addTo(map);
       marker.on("dragend", function () { var p = marker.getLatLng(); place(p.lat, p.lng); });
     } else {
@@ -85,7 +108,11 @@
     }
     locateGrid(lat, lon);
   }
-  map.on("click", function (ev) { place(ev.latlng.lat, ev.latlng.lng); });
+  function showFix(fix) {
+    if (circle) circle.remove();
+    circle = L.circle([fix.lat, fix.lon], {radius: fix.acc, color: "#1f4e79", weight: 1, fillOpacity: 0.1}).addTo(map);
+    map.setView([fix.lat, fix.lon], Math.max(map.getZoom(), 17));
+  }
 
   function locateMe() {
     if (!navigator.geolocation) { accuracyEl.textContent = D.noPosition; return; }
@@ -93,16 +120,17 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       var lat = pos.coords.latitude, lon = pos.coords.longitude, acc = Math.round(pos.coords.accuracy);
       accuracyEl.textContent = fmt(D.accuracy, acc);
-      if (circle) circle.remove();
-      circle = L.circle([lat, lon], {radius: acc, color: "#1f4e79", weight: 1, fillOpacity: 0.1}).addTo(map);
+      lastFix = {lat: lat, lon: lon, acc: acc};
       place(lat, lon);
-      map.setView([lat, lon], Math.max(map.getZoom(), 17));
+      if (map) showFix(lastFix);
     }, function () {
       accuracyEl.textContent = D.noPosition;
     }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
   }
   document.getElementById("locate-me").addEventListener("click", locateMe);
   locateMe();
+  if (document.readyState === "complete") late();
+  else window.addEventListener("load", late);
 
   // --- photos: camera or gallery, shrunk at once, at most maxPhotos
   var previews = document.getElementById("previews");

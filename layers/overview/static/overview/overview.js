@@ -92,6 +92,7 @@
       var cells = [r.grid.code, r.grid.name, fmt(r.households), fmt(r.staff), fmt(r.households_per_staff),
                    fmt(r.visited_within_cadence, true), fmt(r.open), fmt(r.overdue), fmt(r.escalated),
                    fmt(r.closure_rate, true), fmt(r.on_time_rate, true), fmt(r.satisfaction), fmt(r.patrol_hours)];
+      if ("raised" in r) cells.push(fmt(r.raised));  // another network: the matters its grid raised
       cells.forEach(function (c, i) {
         var td = document.createElement("td"); td.textContent = c; if (i >= 2) td.className = "num"; tr.appendChild(td);
       });
@@ -179,7 +180,8 @@
     });
   });
   form.addEventListener("change", function (e) {
-    if (e.target.name === "level" || e.target.name === "month" || e.target.name === "network") load(); else redraw();
+    if (e.target.name === "network") { window.location.search = "?network=" + encodeURIComponent(e.target.value); return; }
+    if (e.target.name === "level" || e.target.name === "month") load(); else redraw();
   });
   form.addEventListener("input", function (e) { if (e.target.name === "q") redraw(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); });
