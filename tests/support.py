@@ -1,6 +1,7 @@
 """Names shared by tests: codes of the demo street's grids (fixtures/demo_grids.geojson) and the
 values the subjects tests plant. Tests import these from here, never from another test module
 or a conftest."""
+import json
 from pathlib import Path
 
 from layers.core.crs import from_storage
@@ -142,4 +143,47 @@ def write_xlsx(path: Path, body=None, *, blank_tail=2) -> Path:
     # openpyxl drops trailing empty rows; a formatted blank row is what Excel leaves behind.
     sheet.cell(row=len(body) + 2 + blank_tail, column=1).number_format = "@"
     book.save(path)
+    return path
+
+
+def pick_parent(page, grid) -> None:
+    """On the planner page: find the grid in the parent tree by its code and pick it."""
+    page.fill("#parent-search", grid.code)
+    page.click(f"#parent-tree button[data-grid-id='{grid.pk}']")
+    page.wait_for_selector(f"#parent-tree button.current[data-grid-id='{grid.pk}']")
+    page.wait_for_selector("body[data-reference=ready]")
+
+
+DATAV = Path(__file__).resolve().parent.parent / "fixtures" / "datav_shanghai_districts_gcj02.geojson"
+
+
+def datav_subset(tmp_path, names, jitter_m=0.0, seed=3):
+    """The named districts of the real DataV extract (fixtures/README.md) as a GeoJSON file, each
+    vertex moved by jitter_m/2..jitter_m metres in a random direction when jitter_m is given."""
+    import math
+    import random
+
+    import shapely.ops
+    from shapely.geometry import mapping, shape
+
+    data = json.loads(DATAV.read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    features = []
+    for f in data["features"]:
+        if f["properties"]["name"] not in names:
+            continue
+        if jitter_m:
+            g = shape(f["geometry"])
+            lat = g.centroid.y
+            dx, dy = 1 / (111_320 * math.cos(math.radians(lat))), 1 / 110_574
+
+            def move(x, y, z=None):
+                r, a = rng.uniform(0.5, 1.0) * jitter_m, rng.uniform(0, 2 * math.pi)
+                return x + r * math.cos(a) * dx, y + r * math.sin(a) * dy
+            f = {**f, "geometry": mapping(shapely.make_valid(shapely.ops.transform(
+                lambda xs, ys, zs=None: tuple(zip(*[move(x, y) for x, y in zip(xs, ys)])), g)))}
+        features.append(f)
+    path = tmp_path / f"{'-'.join(names)}{'-moved' if jitter_m else ''}.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    encoding="utf-8")
     return path

@@ -1,6 +1,7 @@
 """Writes of the web import: store an upload and preview it, then run the dry run or the commit
 in a worker thread that records its progress on the job. The import itself is the same service
 as on the command line (grids.importing.grids_import, addresses.services.addresses_import)."""
+import math
 import threading
 import uuid
 from pathlib import Path
@@ -13,7 +14,7 @@ from layers.addresses.registry import read_registry
 from layers.addresses.services import DUPLICATE_RULE, addresses_import
 from layers.core.crs import normalise_crs
 from layers.core.errors import RuleViolation
-from layers.grids.importing import grids_import
+from layers.grids.importing import CLIP_MAX_M2, SLIVER_MAX_M2, grids_import
 from layers.grids.io import read_grid_file
 from layers.grids.models import Grid
 from layers.staff.scope import scope_for
@@ -39,8 +40,15 @@ def _options(kind: str, data: dict, user) -> dict:
         try:
             opts["level"] = int(data.get("level") or 0)
             opts["snap_m"] = float(data.get("snap_m") or 0)
+            # The command line's --clip-max-m2 and --sliver-max-m2, with the same defaults.
+            opts["clip_max_m2"] = float(data.get("clip_max_m2") or CLIP_MAX_M2)
+            opts["sliver_max_m2"] = float(data.get("sliver_max_m2") or SLIVER_MAX_M2)
         except ValueError:
-            raise RuleViolation("options", _("Level and snapping distance must be numbers"))
+            raise RuleViolation("options", _("Level, snapping distance and area limits must be numbers"))
+        if not all(math.isfinite(opts[k]) for k in ("snap_m", "clip_max_m2", "sliver_max_m2")):
+            raise RuleViolation("options", _("Level, snapping distance and area limits must be numbers"))
+        if not (0 <= opts["clip_max_m2"] <= 10_000_000 and 0 <= opts["sliver_max_m2"] <= 10_000_000):
+            raise RuleViolation("options", _("The clip and sliver limits are 0 to 10,000,000 m²"))
         if opts["level"] not in settings.GEOGRID_LEVELS:
             raise RuleViolation("level_unknown", _("Choose a level: %(levels)s") % {"levels": sorted(settings.GEOGRID_LEVELS)})
         if not 0 <= opts["snap_m"] <= 100:
@@ -131,6 +139,8 @@ def _run(job_id: int, mode: str) -> None:
             report = grids_import(path=job.stored_path, level=opts["level"], parent=parent, crs=opts.get("crs"),
                                   encoding=opts.get("encoding"), name_field=opts.get("name_field"),
                                   code_field=opts.get("code_field"), snap_m=opts.get("snap_m") or 0.0,
+                                  clip_max_m2=opts.get("clip_max_m2", CLIP_MAX_M2),
+                                  sliver_max_m2=opts.get("sliver_max_m2", SLIVER_MAX_M2),
                                   commit=commit, user=job.user, progress=save_progress).as_dict()
             ok = not report["problems"]
         else:

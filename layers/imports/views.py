@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from layers.core.crs import CRS_CHOICES
+from layers.grids.importing import CLIP_MAX_M2, SLIVER_MAX_M2
 from layers.core.errors import RuleViolation
 from layers.staff.access import route_access
 
@@ -17,7 +18,8 @@ from .services import import_job_create, import_job_run
 
 def _page(request):
     return render(request, "imports/index.html", {
-        "jobs": import_job_list(user=request.user)[:20], "crs_choices": CRS_CHOICES, "kinds": ImportKind.choices})
+        "jobs": import_job_list(user=request.user)[:20], "crs_choices": CRS_CHOICES, "kinds": ImportKind.choices,
+        "clip_max_m2": int(CLIP_MAX_M2), "sliver_max_m2": int(SLIVER_MAX_M2)})
 
 
 @login_required
@@ -39,8 +41,14 @@ def imports(request):
 @route_access
 def import_detail(request, pk: int):
     job = import_job_get(user=request.user, pk=pk)
+    labels = {"snap": _("snapped to the neighbours"), "clip_outside_parent": _("clipped to the parent"),
+              "clip_overlap": _("overlap clipped"), "sliver_to_neighbour": _("sliver given to the neighbour")}
+    report = job.report
+    if report and report.get("adjustments"):
+        report = {**report, "adjustments": [{**a, "label": labels.get(a.get("action"), a.get("action"))}
+                                            for a in report["adjustments"]]}
     return render(request, "imports/job.html", {
-        "job": job, "preview": job.preview, "report": job.report,
+        "job": job, "preview": job.preview, "report": report,
         "preview_json": json.dumps(job.preview, ensure_ascii=False, indent=1),
         "strings": {"running": _("Running"), "of": _("of"), "done": _("Done")}})
 

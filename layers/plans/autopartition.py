@@ -1,17 +1,18 @@
 """Auto-partition: propose base children of a target household band for a plan's parent.
 
-Method: recursive bisection weighted by households (k-d style). The parent is cut along the
-longer axis of the current region where the cumulative households reach the share of the
-cells on that side; cells are the parent clipped by the cut lines, so they tile the parent
-exactly, are contiguous when the parent is convex-ish, and compact (cuts alternate axes).
-spopt max-p / ReCom would follow roads better but are not installed; the report says for
-each cell how far it is from the target, its Polsby-Popper compactness, and why a cell
-cannot be within the band when that is so.
+Method: the parent is cut into blocks (the Voronoi cells of its address points) and the block
+graph is split by recursive spanning-tree bisection (`treepart.py`, the method of GerryChain's
+`recursive_tree_part`): every child is a connected set of blocks, so contiguous, and each cut
+keeps both sides able to hold their children within the band; among the balanced cuts the
+shortest is kept, so children are compact. The number of children is the one for which all can
+be within the band, closest to the target. The report says for each child how far it is from
+the target, its Polsby-Popper compactness, and why it cannot be within the band when that is so
+(e.g. one address alone above the band). bench/partition.py measures it against GerryChain.
 
 With guide lines (roads, rivers, walls), the parent's boundary and the lines are noded and
 polygonised into faces (blocks); adjacent faces are merged, smallest first, into children of
 about the target, so cuts run along the lines wherever the households allow. A face holding
-more households than the band allows is cut further by the weighted bisection above."""
+more households than the band allows is cut further by the tree bisection above."""
 import json
 import math
 
@@ -24,10 +25,11 @@ from django.utils.translation import gettext as _
 from layers.core.crs import to_storage
 from layers.core.errors import RuleViolation
 from layers.grids.geometry import (geodesic_area_perimeter, geodesic_length_m, geos, metres_to_degrees,
-                                   order_west_east_north_south, polygonal, shp)
+                                   order_west_east_north_south, shp)
 
 from .models import Plan
 from .services import plan_replace_grids
+from .treepart import tree_partition
 
 
 def polsby_popper(shape) -> float:
@@ -36,57 +38,22 @@ def polsby_popper(shape) -> float:
     return 4 * math.pi * abs(area) / perimeter ** 2 if perimeter else 0.0
 
 
-def _points(plan: Plan) -> list[tuple[float, float, int]]:
+def _points(plan: Plan) -> list[tuple[float, float, int, bool]]:
+    """(x, y, households, is a home) of every address point inside the parent."""
     with connection.cursor() as cur:
-        # Address points with their households inside the parent; ORM values_list would do,
-        # but this keeps the coordinates as floats without building GEOS objects per row.
-        cur.execute("SELECT ST_X(a.geometry), ST_Y(a.geometry), a.households FROM addresses_address a, grids_grid p "
-                    "WHERE p.id = %s AND ST_Covers(p.geometry, a.geometry)", [plan.parent_id])
-        return [(x, y, int(h or 0)) for x, y, h in cur.fetchall()]
+        # ORM values_list would do, but this keeps the coordinates as floats without building
+        # GEOS objects per row.
+        cur.execute("SELECT ST_X(a.geometry), ST_Y(a.geometry), a.households, a.kind = 'residential' "
+                    "FROM addresses_address a, grids_grid p "
+                    "WHERE p.id = %s AND ST_Covers(p.geometry, a.geometry) ORDER BY a.id", [plan.parent_id])
+        return [(x, y, int(h or 0), bool(home)) for x, y, h, home in cur.fetchall()]
 
 
-def _bisect(region, points, k: int, out: list) -> None:
-    if k <= 1 or region.is_empty:
-        out.append((region, points))
-        return
-    minx, miny, maxx, maxy = region.bounds
-    lat = (miny + maxy) / 2
-    along_x = (maxx - minx) * math.cos(math.radians(lat)) >= (maxy - miny)
-    axis = 0 if along_x else 1
-    k1 = k // 2
-    total = sum(p[2] for p in points)
-    pts = sorted(points, key=lambda p: p[axis])
-    lo, hi = (minx, maxx) if along_x else (miny, maxy)
-    if total <= 0 or len(pts) < 2:
-        cut = lo + (hi - lo) * k1 / k
-    else:
-        want, acc, cut = total * k1 / k, 0, None
-        for i, p in enumerate(pts):
-            acc += p[2]
-            if acc >= want:
-                nxt = pts[i + 1][axis] if i + 1 < len(pts) else hi
-                # Take the boundary between this point and the next; choose the side whose
-                # cumulative total is closer to the share.
-                if i > 0 and abs(acc - p[2] - want) < abs(acc - want):
-                    cut = (pts[i - 1][axis] + p[axis]) / 2
-                else:
-                    cut = (p[axis] + nxt) / 2
-                break
-        if cut is None or not (lo < cut < hi):
-            cut = lo + (hi - lo) * k1 / k
-    pad = 1.0
-    if along_x:
-        a_box = shapely.box(minx - pad, miny - pad, cut, maxy + pad)
-        b_box = shapely.box(cut, miny - pad, maxx + pad, maxy + pad)
-    else:
-        a_box = shapely.box(minx - pad, miny - pad, maxx + pad, cut)
-        b_box = shapely.box(minx - pad, cut, maxx + pad, maxy + pad)
-    a = polygonal(region.intersection(a_box))
-    b = polygonal(region.intersection(b_box))
-    pa = [p for p in points if p[axis] < cut]
-    pb = [p for p in points if p[axis] >= cut]
-    _bisect(a, pa, k1, out)
-    _bisect(b, pb, k - k1, out)
+def _use_of(pts: list, lo: int) -> str:
+    """A child whose addresses are mostly offices and shops and whose households are fewer than
+    the band's minimum is a business-building grid (the band is for homes, validation.band_applies)."""
+    homes = sum(1 for p in pts if len(p) < 4 or p[3])
+    return "business_building" if pts and homes * 2 < len(pts) and sum(p[2] for p in pts) < lo else "residential"
 
 
 # --- guide lines -------------------------------------------------------------------------
@@ -223,8 +190,7 @@ def _faces_merged(parent, guides, points, target, lo, hi, cells: list, notes: di
         hh = sum(p[2] for p in pts)
         if hh > hi and len(pts) > 1:
             split_faces += 1
-            pieces: list = []
-            _bisect(face, pts, _k_for(hh, target, lo, hi) or max(2, round(hh / target)), pieces)
+            pieces = tree_partition(face, pts, _k_for(hh, target, lo, hi) or max(2, round(hh / target)), lo, hi)
             for region, sub in pieces:
                 if not region.is_empty:
                     units.append((region, sub))
@@ -345,8 +311,7 @@ def _rebalance(final: dict, target: float, lo: int, hi: int, eps: float) -> int:
             k = _k_for(sum(p[2] for p in pts), target, lo, hi)
             if k is None:
                 continue
-            pieces: list = []
-            _bisect(shapely.union_all([final[a][0], final[b][0]]), pts, k, pieces)
+            pieces = tree_partition(shapely.union_all([final[a][0], final[b][0]]), pts, k, lo, hi)
             if all(len(shapely.get_parts(r)) == 1 and lo <= sum(p[2] for p in sub) <= hi for r, sub in pieces):
                 del final[a], final[b]
                 for r, sub in pieces:
@@ -379,7 +344,7 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
         raise RuleViolation("autopartition_target", _("The target must be positive and the band ordered (min <= max)"))
     points = _points(plan)
     total = sum(p[2] for p in points)
-    k = max(1, round(total / target))
+    k = _k_for(total, target, lo, hi) or max(1, round(total / target))
     # Too many cells for one parent's 3-digit code sequence would fail at publish.
     k = min(k, 500)
     parent = shp(plan.parent.geometry)
@@ -388,7 +353,7 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
     notes: dict[int, str] = {}
     line_stats = None
     if guides is None:
-        _bisect(parent, points, k, cells)
+        cells = tree_partition(parent, points, k, lo, hi)
     else:
         line_stats = _faces_merged(parent, guides, points, target, lo, hi, cells, notes, strict=strict_lines)
     order = order_west_east_north_south([geos(c[0]) for c in cells])
@@ -398,8 +363,13 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
         hh = sum(p[2] for p in pts)
         name = _("%(parent)s auto %(n)d") % {"parent": plan.parent.name, "n": n}
         parts = len(shapely.get_parts(region))
+        use = _use_of(pts, lo)
+        applies = use == "residential"
         why = ""
-        if not lo <= hh <= hi and notes.get(i) and total >= lo:
+        if not applies:
+            why = _("its addresses are mostly offices and shops (%(n)d households): a business-building grid, "
+                    "to which the household band does not apply") % {"n": hh}
+        elif not lo <= hh <= hi and notes.get(i) and total >= lo:
             why = notes[i]
         elif not lo <= hh <= hi:
             biggest = max((p[2] for p in pts), default=0)
@@ -408,22 +378,24 @@ def autopartition_propose(*, plan: Plan, target_households: int | None = None,
             elif total < lo:
                 why = _("the whole parent has only %(n)d households, fewer than the band's minimum") % {"n": total}
             else:
-                why = _("households are clustered: no straight cut between address points gives a share "
-                        "inside the band here; move the cut by hand")
+                why = _("households are clustered: no cut between neighbouring addresses gives a share inside "
+                        "the band here; move the cut by hand")
         if parts > 1:
             why = (why + "; " if why else "") + _("the parent's shape makes this cell %(n)d separate parts") % {"n": parts}
         entry = {"name": name, "households": hh, "addresses": len(pts), "target": target, "band": [lo, hi],
-                 "deviation": round((hh - target) / target, 3), "in_band": lo <= hh <= hi,
+                 "deviation": round((hh - target) / target, 3), "in_band": (lo <= hh <= hi) if applies else None,
+                 "use": use,
                  "compactness": round(polsby_popper(region), 3), "parts": parts, "explanation": why}
         if guides is not None:
             entry["on_lines"] = _share_on_lines(region, parent, guides)
         report.append(entry)
-        out.append({"name": name, "geometry": region, "use": "residential"})
+        out.append({"name": name, "geometry": region, "use": use})
     summary = {"cells": len(out), "target": target, "band": [lo, hi], "total_households": total,
-               "in_band": sum(1 for r in report if r["in_band"]), "grids": report,
-               "method": "weighted recursive bisection"}
+               "in_band": sum(1 for r in report if r["in_band"]),
+               "band_applies": sum(1 for r in report if r["in_band"] is not None), "grids": report,
+               "method": "recursive spanning-tree bisection of address blocks"}
     if guides is not None:
-        summary["method"] = "faces of the given lines merged to the target, weighted bisection inside too large faces"
+        summary["method"] = "faces of the given lines merged to the target, spanning-tree bisection inside too large faces"
         summary["lines"] = line_stats
     return out, summary
 

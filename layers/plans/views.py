@@ -38,6 +38,13 @@ def _strings() -> dict:
                         "last point to finish"),
         "guides": _("%s guide lines"),
         "autopartition_lines": _("Auto-partition along %s guide lines: %s grids, %s within the band"),
+        "not_draft": _("This plan is %s: it can no longer be edited or published."),
+        "discarded_note": _("This plan was discarded: nothing of it will be published."),
+        "published_note": _("This plan was published: its grids are now the live grids."),
+        "no_match": _("No grid matches"), "current_children": _("Current grids of %s"),
+        "layer_children": _("Current grids"), "layer_neighbours": _("Neighbouring grids"),
+        "layer_addresses": _("Addresses (dots)"), "layer_plan": _("Plan grids"),
+        "impact_stale": _("Updating the impact…"), "no_plans": _("No draft plan for this parent"),
     }
 
 
@@ -46,7 +53,11 @@ def _strings() -> dict:
 def planner(request):
     """The planner's editor: draft plans for one parent grid, edited on the map."""
     parents = list(planner_parents(user=request.user).filter(level__lt=5)
-                   .values("id", "code", "name", "level"))
+                   .values("id", "code", "name", "level", "parent_id"))
     if not parents:
         raise PermissionDenied(_("The planner is for planners"))
+    ids = {p["id"] for p in parents}
+    for p in parents:  # a tree: a grid whose parent is not plannable here is a root
+        if p["parent_id"] not in ids:
+            p["parent_id"] = None
     return render(request, "plans/planner.html", {"parents": parents, "strings": _strings()})

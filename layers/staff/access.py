@@ -173,6 +173,7 @@ ROUTES: dict[str, Rule] = {
     "plan-validate": PLANS,
     "plan-impact": PLANS,  # household, address, subject and case counts moved: aggregates
     "plan-grid": PLANS,
+    "plan-reference": PLANS,  # grid outlines, names and address points of a parent the planner may plan
     **{f"plan-{a}": PLANS for a in ("split", "merge", "draw", "undo", "redo", "discard", "autopartition",
                                     "publish")},
     "planner": PLANS,

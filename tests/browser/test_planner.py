@@ -4,7 +4,7 @@ from layers.addresses.models import Address
 from layers.grids.models import Grid
 from layers.plans.models import Plan
 
-from tests.support import AREA, add_addresses, crossing_line
+from tests.support import AREA, add_addresses, crossing_line, pick_parent
 
 
 def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make_user, chromium):
@@ -14,7 +14,7 @@ def test_planner_splits_a_micro_grid_and_publishes(live_server, demo_grids, make
     page = chromium.page(user)
 
     page.goto(live_server.url + "/planner/")
-    page.select_option("#parent", str(parent.pk))
+    pick_parent(page, parent)
     page.click("#btn-new")
     page.wait_for_selector("body[data-plan-state=ready]")
     plan = Plan.objects.get(parent=parent, status="draft")

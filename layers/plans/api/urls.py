@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("plans/", views.PlanListView.as_view(), name="plan-list"),
+    path("plans/reference/", views.PlanReferenceView.as_view(), name="plan-reference"),
     path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan-detail"),
     path("plans/<int:pk>/validate/", views.PlanValidateView.as_view(), name="plan-validate"),
     path("plans/<int:pk>/impact/", views.PlanImpactView.as_view(), name="plan-impact"),

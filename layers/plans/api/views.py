@@ -17,7 +17,7 @@ from layers.grids.models import Grid
 from .. import services
 from ..autopartition import plan_autopartition
 from ..models import Plan
-from ..selectors import plan_get, plan_list, planner_may_plan
+from ..selectors import plan_get, plan_list, planner_may_plan, planner_reference
 from .serializers import (AutopartitionIn, DrawIn, GridUpdateIn, MergeIn, NoInput, PlanCreateIn, PublishIn, SplitIn,
                           read)
 
@@ -39,7 +39,7 @@ def plan_payload(plan: Plan, *, problems: bool = True) -> dict:
     return {"type": "FeatureCollection", "features": features,
             "plan": {"id": plan.pk, "parent": plan.parent_id, "parent_code": plan.parent.code,
                      "parent_name": plan.parent.name, "parent_geometry": json.loads(plan.parent.geometry.geojson),
-                     "status": plan.status, "level": plan.level, "cursor": plan.cursor,
+                     "status": plan.status, "status_label": str(plan.get_status_display()), "level": plan.level, "cursor": plan.cursor,
                      "can_redo": plan.edits.filter(seq__gt=plan.cursor).exists(),
                      "author": plan.author_id},
             "problems": services.plan_validate(plan=plan) if problems else []}
@@ -55,7 +55,8 @@ class PlanListView(APIView):
                        status=P.text(q.get("status"), "status", max_length=20))
         page = paginate(request, qs, default=200, maximum=1000)
         return with_headers(Response([{"id": p.pk, "parent": p.parent_id, "parent_code": p.parent.code,
-                                       "status": p.status, "author": p.author.username if p.author else None,
+                                       "status": p.status, "status_label": str(p.get_status_display()),
+                                       "name": p.name, "author": p.author.username if p.author else None,
                                        "cursor": p.cursor, "created_at": p.created_at, "updated_at": p.updated_at}
                                       for p in page.rows]), page)
 
@@ -178,3 +179,19 @@ class PlanValidateView(APIView):
 class PlanImpactView(APIView):
     def get(self, request, pk):
         return Response(services.plan_impact_for(user=request.user, plan=_plan(request, pk)))
+
+
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("parent", int, required=True)],
+                                      responses=OpenApiTypes.OBJECT))
+class PlanReferenceView(APIView):
+    """GET /api/plans/reference/?parent=ID: the layers a planner draws against (the parent's
+    named children, its neighbours, its address points), with or without a basemap."""
+
+    def get(self, request):
+        parent = P.identifier(request.query_params.get("parent"), "parent")
+        if parent is None:
+            raise RuleViolation("parent_unknown", _("parent: a grid id is required"))
+        try:
+            return Response(planner_reference(user=request.user, parent=parent))
+        except Grid.DoesNotExist:
+            raise Http404

@@ -5,7 +5,7 @@ import shapely
 
 from layers.plans.models import Plan
 
-from tests.support import AREA, M, cells_of, fill, shp
+from tests.support import AREA, M, cells_of, fill, pick_parent, shp
 
 
 def test_guide_lines_drawn_on_the_planner_page_become_the_auto_partition_cuts(live_server, demo_grids, make_user,
@@ -18,7 +18,7 @@ def test_guide_lines_drawn_on_the_planner_page_become_the_auto_partition_cuts(li
     user = make_user("引导线规划员", role="planner", grid=demo_grids["310106013000"])
     page = chromium.page(user)
     page.goto(live_server.url + "/planner/")
-    page.select_option("#parent", str(parent.pk))
+    pick_parent(page, parent)
     page.click("#btn-new")
     page.wait_for_selector("body[data-plan-state=ready]")
     box = page.locator("#map").bounding_box()
@@ -56,4 +56,5 @@ def test_guide_lines_drawn_on_the_planner_page_become_the_auto_partition_cuts(li
     owners = sorted(min(range(4), key=lambda i: quadrants[i].hausdorff_distance(g)) for g in children)
     assert owners == [0, 1, 2, 3]
     assert max(min(q.hausdorff_distance(g) for q in quadrants) for g in children) < 10 * M
+    page.wait_for_function("() => /\\d/.test(document.getElementById('message').textContent)")
     assert re.findall(r"\d+", page.text_content("#message")) == ["2", "4", "4"]

@@ -5,6 +5,7 @@
   var T = JSON.parse(document.getElementById("planner-strings").textContent);
   var csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   var $ = function (id) { return document.getElementById(id); };
+  var PARENTS = JSON.parse(document.getElementById("planner-parents").textContent);
   var map = L.map("map", { zoomControl: true, maxZoom: 22 }).setView([31.224, 121.445], 15);
   map.pm.setLang("zh");
   map.pm.setGlobalOptions({ snappable: true, snapDistance: 15 });
@@ -13,7 +14,20 @@
   var problemLayer = L.geoJSON(null, { style: { color: "#e00", weight: 2, fillOpacity: 0.5 }, pmIgnore: true }).addTo(map);
   // Guide lines (roads, rivers, walls) stay on the page until cleared; auto-partition cuts along them.
   var guideLayer = L.featureGroup().addTo(map);
-  var state = { plan: null, selected: [], mode: null, layers: {} };
+  var state = { plan: null, selected: [], mode: null, layers: {}, reference: null };
+  // Reference layers, drawn with no basemap: the parent's current grids (named), the grids
+  // around it, and its addresses as dots.
+  var neighbourLayer = L.featureGroup().addTo(map);
+  var childrenLayer = L.featureGroup().addTo(map);
+  var addressLayer = L.featureGroup().addTo(map);
+  var dots = L.canvas({ padding: 0.2 });  // thousands of address dots: one canvas, not an SVG node each
+  var overlays = {};
+  overlays[T.layer_children] = childrenLayer; overlays[T.layer_neighbours] = neighbourLayer;
+  overlays[T.layer_addresses] = addressLayer; overlays[T.layer_plan] = gridLayer;
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  function label(layer, text, cls) {
+    layer.bindTooltip(text, { permanent: true, direction: "center", className: "grid-label " + (cls || ""), interactive: false });
+  }
 
   function fmt(s) { var a = Array.prototype.slice.call(arguments, 1); return s.replace(/%s/g, function () { return a.shift(); }); }
   function say(text, isError) { var m = $("message"); m.textContent = text || ""; m.className = "message" + (isError ? " error" : ""); }
@@ -34,9 +48,78 @@
     return api("GET", "/api/plans/?status=draft&parent=" + $("parent").value).then(function (plans) {
       $("plans").innerHTML = "";
       plans.forEach(function (p) {
-        var o = document.createElement("option"); o.value = p.id; o.textContent = "#" + p.id + " " + (p.author || ""); $("plans").appendChild(o);
+        var o = document.createElement("option"); o.value = p.id;
+        o.textContent = "#" + p.id + " " + (p.author || "") + " · " + p.status_label; $("plans").appendChild(o);
       });
+      if (!plans.length) { var o = document.createElement("option"); o.value = ""; o.textContent = T.no_plans; $("plans").appendChild(o); }
     });
+  }
+
+  // --- the parent picker: a tree of the grids the planner may plan, searchable by code or name
+  function buildTree() {
+    var byParent = {};
+    PARENTS.forEach(function (p) { var k = p.parent_id || 0; (byParent[k] = byParent[k] || []).push(p); });
+    function branch(pid, ul) {
+      (byParent[pid] || []).forEach(function (p) {
+        var li = document.createElement("li"); li.setAttribute("role", "treeitem"); li.dataset.gridId = p.id;
+        li.dataset.search = (p.code + " " + p.name).toLowerCase();
+        var b = document.createElement("button"); b.type = "button"; b.className = "node"; b.dataset.gridId = p.id;
+        b.textContent = p.code + " " + p.name; b.onclick = function () { pickParent(p.id); };
+        li.appendChild(b);
+        if (byParent[p.id]) { var sub = document.createElement("ul"); sub.setAttribute("role", "group"); branch(p.id, sub); li.appendChild(sub); }
+        ul.appendChild(li);
+      });
+    }
+    branch(0, $("parent-tree"));
+  }
+  function filterTree() {
+    var q = $("parent-search").value.trim().toLowerCase(), shown = 0;
+    var items = Array.prototype.slice.call($("parent-tree").querySelectorAll("li"));
+    items.forEach(function (li) { li.hidden = !!q; });
+    items.forEach(function (li) {
+      if (q && li.dataset.search.indexOf(q) >= 0) {
+        shown++;
+        for (var n = li; n && n.id !== "parent-tree"; n = n.parentElement) { if (n.tagName === "LI") { n.hidden = false; } }
+      }
+    });
+    $("parent-tree").dataset.empty = q && !shown ? T.no_match : "";
+  }
+  function parentInfo(id) { return PARENTS.filter(function (p) { return p.id === id; })[0]; }
+  function pickParent(id) {
+    id = parseInt(id, 10);
+    $("parent").value = id;
+    Array.prototype.forEach.call($("parent-tree").querySelectorAll("button.node"), function (b) {
+      var on = parseInt(b.dataset.gridId, 10) === id; b.classList.toggle("current", on); b.setAttribute("aria-selected", on ? "true" : "false");
+    });
+    var p = parentInfo(id); $("parent-current").textContent = p ? p.code + " " + p.name : "";
+    if (state.plan && state.plan.parent !== id) { closePlan(); }
+    return Promise.all([loadPlans(), loadReference(id)]);
+  }
+  function closePlan() {
+    state.plan = null; state.data = null; state.selected = [];
+    gridLayer.clearLayers(); problemLayer.clearLayers(); state.layers = {};
+    $("tools").disabled = true; $("plan-status").textContent = ""; $("plan-note").hidden = true;
+    $("problems").innerHTML = ""; $("impact").innerHTML = "";
+    if (!map.hasLayer(childrenLayer)) { childrenLayer.addTo(map); }
+  }
+  function loadReference(id) {
+    document.body.dataset.reference = "loading";
+    return api("GET", "/api/plans/reference/?parent=" + id).then(function (d) {
+      state.reference = d;
+      neighbourLayer.clearLayers(); childrenLayer.clearLayers(); addressLayer.clearLayers();
+      L.geoJSON(d.neighbours, { style: { color: "#888", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05 }, pmIgnore: true })
+        .eachLayer(function (l) { label(l, l.feature.properties.name, "neighbour"); neighbourLayer.addLayer(l); });
+      L.geoJSON(d.children, { style: { color: "#2a7", weight: 2, fillOpacity: 0.1 }, pmIgnore: true })
+        .eachLayer(function (l) { label(l, l.feature.properties.name); childrenLayer.addLayer(l); });
+      d.addresses.forEach(function (a) {
+        addressLayer.addLayer(L.circleMarker([a[1], a[0]], { renderer: dots, radius: a[2] > 3 ? 3 : 2, weight: 0, fillColor: "#345", fillOpacity: 0.6,
+                                                              pmIgnore: true, interactive: false }));
+      });
+      parentLayer.clearLayers(); parentLayer.addData(d.parent.geometry);
+      if (state.plan) { map.removeLayer(childrenLayer); } else { fit(); }
+      document.body.dataset.reference = "ready";
+      return d;
+    }).catch(fail);
   }
 
   function styleFor(f) {
@@ -54,7 +137,7 @@
       var layer = L.geoJSON(f, { style: function () { return styleFor(f); } });
       layer.eachLayer(function (l) {
         l.feature = f;
-        l.bindTooltip((f.properties.code || T.new_grid) + " " + f.properties.name);
+        label(l, f.properties.name + (f.properties.code ? "" : " (" + T.new_grid + ")"), "plan");
         l.on("click", function (ev) { if (!state.mode) { toggle(f.id); L.DomEvent.stop(ev); } });
         l.on("pm:edit", function () { saveVertices(f.id, l); });
         gridLayer.addLayer(l); state.layers[f.id] = l;
@@ -63,13 +146,23 @@
     parentLayer.clearLayers(); parentLayer.addData(data.plan.parent_geometry);
     problemLayer.clearLayers();
     var list = $("problems"); list.innerHTML = "";
+    var draft = data.plan.status === "draft";
     data.problems.forEach(function (p) {
+      if (!draft) { return; }
       var li = document.createElement("li"); li.className = p.severity; li.textContent = p.detail; list.appendChild(li);
       if (p.geometry && p.rule !== "household_band") { problemLayer.addData(p.geometry); }
     });
-    if (!data.problems.length) { var li = document.createElement("li"); li.textContent = T.no_problems; list.appendChild(li); }
-    $("tools").disabled = data.plan.status !== "draft";
-    $("plan-status").textContent = "#" + data.plan.id + " " + data.plan.parent_code + " " + data.plan.parent_name + " · " + data.plan.status;
+    if (draft && !data.problems.length) { var li = document.createElement("li"); li.textContent = T.no_problems; list.appendChild(li); }
+    $("tools").disabled = !draft;
+    ["btn-publish", "btn-discard"].forEach(function (id) { $(id).hidden = !draft; $(id).style.display = draft ? "" : "none"; });
+    var note = $("plan-note");
+    note.hidden = draft;
+    note.textContent = draft ? "" : (data.plan.status === "discarded" ? T.discarded_note :
+      (data.plan.status === "published" ? T.published_note : fmt(T.not_draft, data.plan.status_label)));
+    if (!draft) { $("impact").innerHTML = ""; }
+    $("plan-status").textContent = "#" + data.plan.id + " " + data.plan.parent_code + " " + data.plan.parent_name + " · " + data.plan.status_label;
+    document.body.dataset.planStatus = data.plan.status;
+    if (map.hasLayer(childrenLayer)) { map.removeLayer(childrenLayer); }
     $("btn-undo").disabled = data.plan.cursor === 0;
     $("btn-redo").disabled = !data.plan.can_redo;
     showSelected();
@@ -91,9 +184,16 @@
     showSelected();
   }
 
+  // Every edit answers the whole plan; the impact panel is refreshed after each one, so it
+  // never shows the plan as it was before the last split, merge or redraw.
   function act(promise) {
     document.body.dataset.planState = "busy";
-    return promise.then(function (data) { render(data); say(T.saved); return data; })
+    return promise.then(function (data) {
+      render(data); say(T.saved);
+      if (data.plan.status !== "draft") { return data; }
+      document.body.dataset.planState = "busy";  // ready again once the impact is in step
+      return impact().then(function () { document.body.dataset.planState = "ready"; return data; });
+    })
       .catch(function (e) { document.body.dataset.planState = "ready"; fail(e); throw e; });
   }
   function url(action) { return "/api/plans/" + state.plan.id + "/" + action + "/"; }
@@ -103,6 +203,7 @@
     return act(api("GET", "/api/plans/" + id + "/")).then(function (d) { fit(); say(fmt(T.opened, id)); return d; });
   }
   function newPlan() {
+    if (!$("parent").value) { say(T.select_parent, true); return Promise.reject(new Error(T.select_parent)); }
     return act(api("POST", "/api/plans/", { parent: parseInt($("parent").value, 10) }))
       .then(function (d) { fit(); loadPlans(); say(fmt(T.opened, d.plan.id)); return d; });
   }
@@ -124,7 +225,12 @@
     return act(api("PATCH", url("grids/" + id), { geometry: layer.toGeoJSON().geometry }));
   }
   function impact() {
+    document.body.dataset.impact = "loading";
+    var shown = $("impact").firstChild; if (shown) { $("impact").classList.add("stale"); }
+    var seq = (state.impactSeq = (state.impactSeq || 0) + 1);
     return api("GET", url("impact")).then(function (d) {
+      if (seq !== state.impactSeq) { return d; }  // a later edit asked again: its answer wins
+      $("impact").classList.remove("stale");
       var rows = d.flows.filter(function (f) { return f.moves; }).map(function (f) {
         return "<tr><td>" + esc(f.from ? f.from.code + " " + f.from.name : "-") + "</td><td>" + esc(f.to ? f.to.name : "-") +
           "</td><td>" + f.addresses + "</td><td>" + f.households + "</td><td>" + f.subjects + "</td><td>" + f.incidents + "</td></tr>";
@@ -206,7 +312,7 @@
 
   $("btn-new").onclick = function () { newPlan().catch(function () {}); };
   $("btn-open").onclick = function () { if ($("plans").value) { openPlan($("plans").value).catch(function () {}); } };
-  $("parent").onchange = loadPlans;
+  $("parent-search").addEventListener("input", filterTree);
   $("btn-draw").onclick = function () { state.mode = "draw"; say(T.draw_poly); map.pm.enableDraw("Polygon", { snappable: true }); };
   $("btn-split").onclick = function () {
     if (state.selected.length !== 1) { say(T.select_one, true); return; }
@@ -252,7 +358,13 @@
 
   window.planner = { map: map, state: state, openPlan: openPlan, newPlan: newPlan, select: toggle, splitWithLine: splitWithLine,
                      merge: merge, drawGrid: drawGrid, impact: impact, publish: publish, layers: function () { return state.layers; },
-                     addGuide: addGuide, guideLines: guideLines, autopartition: autopartition };
-  loadPlans();
+                     addGuide: addGuide, guideLines: guideLines, autopartition: autopartition, pickParent: pickParent,
+                     reference: function () { return state.reference; } };
+  buildTree();
+  // Open on the top of the planner's tree (the street), its grids drawn and named.
+  if (PARENTS.length) {
+    var top = PARENTS.filter(function (p) { return !p.parent_id; }).sort(function (a, b) { return a.level - b.level || (a.code < b.code ? -1 : 1); })[0];
+    pickParent(top.id);
+  }
   say(T.select_parent);
 })();
