@@ -389,6 +389,9 @@ class ItemsView(OgcView):
         headers = {"Content-Crs": f"<{p.crs.uri}>"}
         features = page.text
         if self.wants_html(request):
+            if matched is None:
+                head = {**head, "uncounted": _("%(returned)s features on this page; more than %(cap)s match") % {
+                    "returned": page.returned, "cap": selectors.MATCHED_EXACT_UP_TO}}
             return self.answer(request, head, title=title, headers=headers, features=json.loads(features))
         body = selectors.dumps(head)[:-1] + ',"features":' + features + "}"
         return self.answer(request, head, title=title, content_type=GEOJSON, body=body, headers=headers)
