@@ -166,8 +166,12 @@ def _deep_link(client, n: int) -> str:
     q = {k: v[0] for k, v in parse_qs(u.query).items()}
     if "offset" in q:
         q["offset"] = str(int(n * 0.9))
-    elif "after" in q:
-        q["after"] = str(int(n * 0.9))
+    elif "cursor" in q:
+        # The cursor is opaque and signed: made by the server's own encoder for the id 90 % in.
+        from layers.ogc.views import cursor_encode
+
+        q["cursor"] = cursor_encode("addresses", "a", _one(
+            cur_sql="SELECT id FROM addresses_address ORDER BY id OFFSET %s LIMIT 1", params=[int(n * 0.9)]))
     return u.path + "?" + urlencode(q)
 
 

@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.contrib.gis.geos import Polygon
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -34,7 +35,30 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 GEOJSON = "application/geo+json"
-ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"}
+ITEMS_PARAMS = {"f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "datetime"}
+CURSOR_SALT = "layers.ogc.cursor"
+
+
+def cursor_encode(collection_id: str, direction: str, fid: int) -> str:
+    """An opaque paging cursor: the collection, the direction ('a' after, 'b' before) and an id,
+    signed so a client can neither forge one nor carry one to another collection."""
+    return signing.dumps([collection_id, direction, int(fid)], salt=CURSOR_SALT)
+
+
+def cursor_decode(collection_id: str, text: str) -> tuple[str, int]:
+    """(direction, id) of a cursor this server gave for `collection_id`; a 400 for anything else."""
+    try:
+        cid, direction, fid = signing.loads(text, salt=CURSOR_SALT)
+        valid = isinstance(fid, int) and direction in ("a", "b") and isinstance(cid, str)
+    except (signing.BadSignature, ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise RuleViolation("cursor_invalid", _("The paging cursor is not valid; follow the next and prev "
+                                                "links this server gives"))
+    if cid != collection_id:
+        raise RuleViolation("cursor_other_collection", _("The paging cursor belongs to the collection "
+                                                         "%(other)s, not to %(id)s") % {"other": cid, "id": collection_id})
+    return direction, fid
 
 
 class OgcView(APIView):
@@ -256,7 +280,7 @@ def _coerce(q, raw: str, name: str):
 class ItemsRequest:
     """The checked parameters of an items request."""
 
-    def __init__(self, request, queryables: dict, max_limit: int, default_limit: int):
+    def __init__(self, request, collection_id: str, queryables: dict, max_limit: int, default_limit: int):
         unknown = set(request.GET) - ITEMS_PARAMS - set(queryables)
         if unknown:
             raise RuleViolation("parameter_unknown", _("Unknown parameter(s): %(names)s; filters: %(filters)s")
@@ -264,6 +288,15 @@ class ItemsRequest:
         self.crs = parse_crs(request.GET.get("crs"))
         self.limit = min(_int_param(request, "limit", default_limit, 1), max_limit)
         self.offset = _int_param(request, "offset", 0)
+        self.after = self.before = None
+        if request.GET.get("cursor"):
+            if self.offset:
+                raise RuleViolation("cursor_with_offset", _("Give either cursor or offset, not both"))
+            direction, fid = cursor_decode(collection_id, request.GET["cursor"])
+            if direction == "a":
+                self.after = fid
+            else:
+                self.before = fid
         self.bbox = None
         if request.GET.get("bbox"):
             bcrs = parse_crs(request.GET.get("bbox-crs"), param="bbox-crs")
@@ -279,18 +312,21 @@ class ItemsView(OgcView):
         c = collection_or_404(collection_id)
         if c is None:
             return self.coverage(request)
-        p = ItemsRequest(request, c.queryables, c.max_limit, c.default_limit)
+        p = ItemsRequest(request, c.id, c.queryables, c.max_limit, c.default_limit)
         qs = c.rows(request.user, p.interval)
         if p.bbox is not None:
             qs = qs.filter(geometry__intersects=p.bbox)
         for name, value in p.filters.items():
             qs = qs.filter(**{c.queryables[name].lookup: value})
-        matched, returned, features = selectors.features_page(
-            qs, properties=c.properties, crs=p.crs, storage_srid=settings.GEOGRID_SRID, limit=p.limit, offset=p.offset)
-        return self.collection_answer(request, c.id, str(c.title), p, matched, returned, features)
+        page = selectors.features_page(qs, properties=c.properties, crs=p.crs, storage_srid=settings.GEOGRID_SRID,
+                                       limit=p.limit, offset=p.offset, after=p.after, before=p.before)
+        first_only = p.offset == 0 and p.after is None and p.before is None and not page.more
+        # numberMatched: see selectors.MATCHED_EXACT_UP_TO (exact up to it, else left out).
+        matched = page.returned if first_only else selectors.bounded_count(qs)
+        return self.collection_answer(request, c.id, str(c.title), p, matched, page)
 
     def coverage(self, request):
-        p = ItemsRequest(request, COVERAGE_QUERYABLES, MAX_LIMIT, DEFAULT_LIMIT)
+        p = ItemsRequest(request, COVERAGE_ID, COVERAGE_QUERYABLES, MAX_LIMIT, DEFAULT_LIMIT)
         if p.interval is not None:
             raise RuleViolation("datetime_unsupported", _("Coverage figures are for today; datetime is not supported"))
         levels = [p.filters["level"]] if "level" in p.filters else list(settings.GEOGRID_LEVELS)
@@ -302,37 +338,60 @@ class ItemsView(OgcView):
             inside = selectors.grid_geometries(ids=[r["grid_id"] for r in rows], crs=p.crs,
                                                storage_srid=settings.GEOGRID_SRID, bbox=p.bbox)
             rows = [r for r in rows if r["grid_id"] in inside]
-        page = rows[p.offset:p.offset + p.limit]
+        # The figures are computed for every grid in scope (by the subjects layer), so the count
+        # is exact and free; the cursor pages the same way as the other collections.
+        if p.after is not None:
+            rest = [r for r in rows if r["grid_id"] > p.after]
+            page, more = rest[:p.limit], len(rest) > p.limit
+        elif p.before is not None:
+            rest = [r for r in rows if r["grid_id"] < p.before]
+            page, more = rest[-p.limit:], len(rest) > p.limit
+        else:
+            page, more = rows[p.offset:p.offset + p.limit], p.offset + p.limit < len(rows)
         geoms = selectors.grid_geometries(ids=[r["grid_id"] for r in page], crs=p.crs,
                                           storage_srid=settings.GEOGRID_SRID)
         features = "[" + ",".join(
             '{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
             % (r["grid_id"], geoms.get(r["grid_id"]) or "null", selectors.dumps(r)) for r in page) + "]"
-        return self.collection_answer(request, COVERAGE_ID, _("Coverage figures"), p, len(rows), len(page), features)
+        ids = [r["grid_id"] for r in page]
+        return self.collection_answer(request, COVERAGE_ID, _("Coverage figures"), p, len(rows), selectors.Page(
+            len(page), features, ids[0] if ids else None, ids[-1] if ids else None, more))
 
-    def collection_answer(self, request, cid, title, p, matched, returned, features):
+    def collection_answer(self, request, cid, title, p, matched, page):
         path = f"/collections/{cid}/items"
-        params = {k: v for k, v in request.GET.items() if k not in ("offset", "f")}
+        params = {k: v for k, v in request.GET.items() if k not in ("offset", "cursor", "f")}
+        here = {"offset": p.offset or None, "cursor": request.GET.get("cursor") or None}
         links = [
-            {"href": self.url(request, path, **params, offset=p.offset or None, f="json"), "rel": "self",
+            {"href": self.url(request, path, **params, **here, f="json"), "rel": "self",
              "type": GEOJSON, "title": title},
-            {"href": self.url(request, path, **params, offset=p.offset or None, f="html"), "rel": "alternate",
+            {"href": self.url(request, path, **params, **here, f="html"), "rel": "alternate",
              "type": "text/html", "title": title},
             {"href": self.url(request, f"/collections/{cid}"), "rel": "collection", "type": "application/json",
              "title": title},
         ]
-        if p.offset + returned < matched:
-            links.append({"href": self.url(request, path, **{**params, "limit": p.limit},
-                                           offset=p.offset + p.limit, f="json"),
-                          "rel": "next", "type": GEOJSON, "title": _("Next page")})
-        if p.offset > 0:
-            links.append({"href": self.url(request, path, **{**params, "limit": p.limit},
-                                           offset=max(0, p.offset - p.limit) or None, f="json"),
-                          "rel": "prev", "type": GEOJSON, "title": _("Previous page")})
-        head = {"type": "FeatureCollection", "name": cid, "numberMatched": matched, "numberReturned": returned,
-                "timeStamp": timezone.now().isoformat(timespec="seconds"), "links": links}
+        paged = {**params, "limit": p.limit}
+        # Forward: after the last id on this page (a page read backwards always has rows after it).
+        if page.returned and (page.more or p.before is not None):
+            links.append({"href": self.url(request, path, **paged, cursor=cursor_encode(cid, "a", page.last),
+                                           f="json"), "rel": "next", "type": GEOJSON, "title": _("Next page")})
+        # Backward: before the first id on this page; by offset for a page reached by offset.
+        if page.returned and (p.after is not None or (p.before is not None and page.more)):
+            links.append({"href": self.url(request, path, **paged, cursor=cursor_encode(cid, "b", page.first),
+                                           f="json"), "rel": "prev", "type": GEOJSON, "title": _("Previous page")})
+        elif p.offset > 0:
+            links.append({"href": self.url(request, path, **paged, offset=max(0, p.offset - p.limit) or None,
+                                           f="json"), "rel": "prev", "type": GEOJSON, "title": _("Previous page")})
+        head = {"type": "FeatureCollection", "name": cid}
+        if matched is not None:
+            head["numberMatched"] = matched
+        head.update({"numberReturned": page.returned, "timeStamp": timezone.now().isoformat(timespec="seconds"),
+                     "links": links})
         headers = {"Content-Crs": f"<{p.crs.uri}>"}
+        features = page.text
         if self.wants_html(request):
+            if matched is None:
+                head = {**head, "uncounted": _("%(returned)s features on this page; more than %(cap)s match") % {
+                    "returned": page.returned, "cap": selectors.MATCHED_EXACT_UP_TO}}
             return self.answer(request, head, title=title, headers=headers, features=json.loads(features))
         body = selectors.dumps(head)[:-1] + ',"features":' + features + "}"
         return self.answer(request, head, title=title, content_type=GEOJSON, body=body, headers=headers)

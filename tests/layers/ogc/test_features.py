@@ -1,5 +1,6 @@
 """OGC API - Features at /ogc/: the contract GDAL and QGIS rely on, paging, CRS axis order, filters, scope."""
 import base64
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.test import Client
@@ -172,3 +173,75 @@ def test_html_pages_render_for_browsers(admin_client, demo_grids):
     assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
     assert demo_grids[GRID_A].name.encode() in admin_client.get(
         "/ogc/collections/grids/items?f=html&limit=100").content
+
+
+def _link(body, rel):
+    return next((link["href"] for link in body["links"] if link["rel"] == rel), None)
+
+
+def test_next_links_carry_a_cursor_and_walk_every_feature_exactly_once_both_ways(admin_client, demo_grids):
+    expected = sorted(Grid.objects.filter(valid_to__isnull=True, kind=GridKind.BASE, level=4)
+                      .values_list("pk", flat=True))
+    assert len(expected) > 10
+    url, pages, seen = "/ogc/collections/grids/items?level=4&limit=4", [], []
+    while url:
+        body = admin_client.get(url).json()
+        assert {f["properties"]["level"] for f in body["features"]} <= {4}
+        pages.append(body)
+        seen += [f["id"] for f in body["features"]]
+        url = _link(body, "next")
+        if url:
+            assert "cursor=" in url and "offset=" not in url and "level=4" in url
+    assert seen == expected and len(pages) == -(-len(expected) // 4)
+    assert all(body["numberMatched"] == len(expected) for body in pages)
+    # and back from the last page by prev links, the same features in reverse page order
+    back, url = [], _link(pages[-1], "prev")
+    while url:
+        body = admin_client.get(url).json()
+        back = [f["id"] for f in body["features"]] + back
+        url = _link(body, "prev")
+    assert back + [f["id"] for f in pages[-1]["features"]] == expected
+    # a page reached by a prev cursor links forward again to the page it came from
+    second = admin_client.get(_link(pages[2], "prev")).json()
+    assert [f["id"] for f in admin_client.get(_link(second, "next")).json()["features"]] == \
+        [f["id"] for f in pages[2]["features"]]
+
+
+def test_a_cursor_of_another_collection_a_forged_or_mixed_cursor_is_a_400(admin_client, demo_grids):
+    first = admin_client.get("/ogc/collections/grids-level-4/items?limit=2").json()
+    cursor = parse_qs(urlparse(_link(first, "next")).query)["cursor"][0]
+    assert admin_client.get("/ogc/collections/grids-level-4/items", {"cursor": cursor}).status_code == 200
+    for cid in ("grids", "addresses", "coverage"):
+        r = admin_client.get(f"/ogc/collections/{cid}/items", {"cursor": cursor})
+        assert r.status_code == 400 and r.json()["code"] == "cursor_other_collection", cid
+    sig = cursor.rpartition(":")[2]
+    forged = [cursor[:-1] + ("A" if cursor[-1] != "A" else "B"), "123", "not:a:cursor",
+              base64.urlsafe_b64encode(b'["grids-level-4","a",1]').decode().rstrip("=") + ":" + sig]
+    for bad in forged:
+        r = admin_client.get("/ogc/collections/grids-level-4/items", {"cursor": bad})
+        assert r.status_code == 400 and r.json()["code"] == "cursor_invalid", bad
+    r = admin_client.get("/ogc/collections/grids-level-4/items", {"cursor": cursor, "offset": 2})
+    assert r.status_code == 400 and r.json()["description"]
+
+
+def test_number_matched_is_exact_up_to_the_threshold_and_left_out_above_it(admin_client, demo_grids, monkeypatch):
+    from layers.ogc import selectors
+
+    n = Grid.objects.filter(valid_to__isnull=True, kind=GridKind.BASE, level=4).count()
+    monkeypatch.setattr(selectors, "MATCHED_EXACT_UP_TO", n)
+    assert admin_client.get("/ogc/collections/grids-level-4/items?limit=3").json()["numberMatched"] == n
+    monkeypatch.setattr(selectors, "MATCHED_EXACT_UP_TO", n - 1)
+    features, url = [], "/ogc/collections/grids-level-4/items?limit=3"
+    while url:
+        body = admin_client.get(url).json()
+        assert "numberMatched" not in body
+        features += body["features"]
+        url = _link(body, "next")
+    assert len({f["id"] for f in features}) == len(features) == n
+    # a first page that holds the whole selection counts itself
+    assert admin_client.get(f"/ogc/collections/grids-level-4/items?limit={n}").json()["numberMatched"] == n
+    html = admin_client.get("/ogc/collections/grids-level-4/items?limit=3&f=html").content.decode()
+    assert f"本页 3 个要素；符合条件的超过 {n - 1} 个" in html and html.count("<tr><td>") == 3
+    monkeypatch.setattr(selectors, "MATCHED_EXACT_UP_TO", n)
+    assert f"共 {n} 个要素，本页 3 个" in admin_client.get(
+        "/ogc/collections/grids-level-4/items?limit=3&f=html").content.decode()
