@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from layers.core.crs import CRS_CHOICES
+from layers.grids.models import GridNetwork
 from layers.core.errors import RuleViolation
 from layers.staff.access import route_access
 
@@ -17,7 +18,8 @@ from .services import import_job_create, import_job_run
 
 def _page(request):
     return render(request, "imports/index.html", {
-        "jobs": import_job_list(user=request.user)[:20], "crs_choices": CRS_CHOICES, "kinds": ImportKind.choices})
+        "jobs": import_job_list(user=request.user)[:20], "crs_choices": CRS_CHOICES, "kinds": ImportKind.choices,
+        "networks": GridNetwork.choices})
 
 
 @login_required
@@ -41,6 +43,8 @@ def import_detail(request, pk: int):
     job = import_job_get(user=request.user, pk=pk)
     return render(request, "imports/job.html", {
         "job": job, "preview": job.preview, "report": job.report,
+        "network_label": GridNetwork(job.options.get("network") or GridNetwork.BASE).label
+        if job.kind == ImportKind.GRIDS else "",
         "preview_json": json.dumps(job.preview, ensure_ascii=False, indent=1),
         "strings": {"running": _("Running"), "of": _("of"), "done": _("Done")}})
 
