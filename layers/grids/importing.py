@@ -14,7 +14,7 @@ from layers.core.crs import best_offset_m, offset_verdict
 from layers.core.errors import RuleViolation
 
 from .io import read_grid_file
-from .models import Grid, GridKind
+from .models import NETWORK_CODE_PREFIX, Grid, GridKind, GridNetwork
 from .services import BatchRuleViolation, GridSpec, grids_create
 from .snapping import as_multipolygon, fit_batch
 
@@ -58,11 +58,11 @@ def _vertices(geoms, limit: int = 5000) -> np.ndarray:
     return xy[np.linspace(0, len(xy) - 1, min(limit, len(xy))).astype(int)]
 
 
-def _stored_near(bounds, *, margin_deg: float = 0.015, **filters) -> list[Grid]:
+def _stored_near(bounds, *, margin_deg: float = 0.015, network: str = GridNetwork.BASE, **filters) -> list[Grid]:
     minx, miny, maxx, maxy = bounds
     box = Polygon.from_bbox((minx - margin_deg, miny - margin_deg, maxx + margin_deg, maxy + margin_deg))
     box.srid = settings.GEOGRID_SRID
-    return list(Grid.objects.filter(valid_to__isnull=True, geometry__intersects=box, **filters))
+    return list(Grid.all_networks.filter(network=network, valid_to__isnull=True, geometry__intersects=box, **filters))
 
 
 class _DryRun(Exception):
@@ -72,9 +72,16 @@ class _DryRun(Exception):
 def grids_import(*, path, level: int, parent: Grid | None = None, kind: str = GridKind.BASE, crs: str | None = None,
                  encoding: str | None = None, name_field: str | None = None, code_field: str | None = None,
                  snap_m: float = 0.0, clip_max_m2: float = CLIP_MAX_M2, sliver_max_m2: float = SLIVER_MAX_M2,
-                 commit: bool = False, user=None, progress=None) -> GridImportReport:
+                 commit: bool = False, user=None, progress=None,
+                 network: str = GridNetwork.BASE) -> GridImportReport:
     """Import a boundary file under `parent`; a dry run (commit=False) writes nothing and may
-    run without a CRS (with a loud warning). Broken rules come back in `problems`, not raised."""
+    run without a CRS (with a loud warning). Broken rules come back in `problems`, not raised.
+    `network`: the base tiling by default; into another network (the party-building grid) the
+    features fit to, and are checked against, that network's own grids only (the base grids are
+    neither changed nor in the way), and a digits-only code read from the file (a division code)
+    takes the network's prefix (P310106013000 for the party grid over street 310106013000)."""
+    if network not in GridNetwork.values:
+        raise RuleViolation("network_unknown", _("Unknown grid network %(network)s") % {"network": network})
     read = read_grid_file(path, encoding=encoding, name_field=name_field, code_field=code_field, crs=crs,
                           dry_run=not commit)
     frame = read.frame
@@ -85,12 +92,14 @@ def grids_import(*, path, level: int, parent: Grid | None = None, kind: str = Gr
                               padded=[list(p) for p in read.padded])
     if report.features == 0:
         raise RuleViolation("file_empty", _("The file holds no features"))
+    prefix = NETWORK_CODE_PREFIX.get(network, "")
     labels, geoms, codes = [], [], []
     for i, row in enumerate(frame.itertuples(index=False), start=1):
         name = str(getattr(row, read.name_field)) if read.name_field and getattr(row, read.name_field) else f"#{i}"
         labels.append(name)
         geoms.append(row.geometry)
-        codes.append(read.codes[i - 1])
+        code = read.codes[i - 1]
+        codes.append(f"{prefix}{code}" if prefix and code and not code.startswith(prefix) else code)
         if progress and (i % 100 == 0 or i == report.features):
             progress("read", i, report.features)
     report.preview = [{"name": labels[i], "code": codes[i], "attributes": read.attributes[i]}
@@ -109,7 +118,7 @@ def grids_import(*, path, level: int, parent: Grid | None = None, kind: str = Gr
             filters = {"kind": GridKind.BASE, "parent": parent} if parent else {"kind": GridKind.BASE,
                                                                                  "parent__isnull": True}
             neighbours = [(g.code, shapely.from_wkb(bytes(g.geometry.wkb)))
-                          for g in _stored_near(bounds, margin_deg=0.002, **filters)]
+                          for g in _stored_near(bounds, margin_deg=0.002, network=network, **filters)]
             fitted = fit_batch(geoms, labels, neighbours=neighbours,
                                parent=shapely.from_wkb(bytes(parent.geometry.wkb)) if parent else None,
                                snap_m=snap_m or 0.0, clip_max_m2=clip_max_m2 if snap_m else 0.0,
@@ -127,7 +136,7 @@ def grids_import(*, path, level: int, parent: Grid | None = None, kind: str = Gr
         progress("check", 0, len(specs))
     try:
         with transaction.atomic():
-            grids = grids_create(parent=parent, level=level, kind=kind, specs=specs, user=user)
+            grids = grids_create(parent=parent, level=level, kind=kind, specs=specs, user=user, network=network)
             report.created = [{"id": g.pk, "code": g.code, "name": g.name} for g in grids]
             if not commit:
                 raise _DryRun

@@ -16,7 +16,7 @@ from layers.core.crs import normalise_crs
 from layers.core.errors import RuleViolation
 from layers.grids.importing import CLIP_MAX_M2, SLIVER_MAX_M2, grids_import
 from layers.grids.io import read_grid_file
-from layers.grids.models import Grid
+from layers.grids.models import Grid, GridNetwork
 from layers.staff.scope import scope_for
 
 from .models import ImportJob, ImportKind
@@ -53,10 +53,16 @@ def _options(kind: str, data: dict, user) -> dict:
             raise RuleViolation("level_unknown", _("Choose a level: %(levels)s") % {"levels": sorted(settings.GEOGRID_LEVELS)})
         if not 0 <= opts["snap_m"] <= 100:
             raise RuleViolation("options", _("The snapping distance is 0 to 100 metres"))
+        # The network the boundaries belong to: the administrative tiling, or the party-building
+        # grid (its parent, codes and no-overlap rule within that network; see grids_import).
+        opts["network"] = (data.get("network") or "").strip() or GridNetwork.BASE
+        if opts["network"] not in GridNetwork.values:
+            raise RuleViolation("network_unknown", _("Choose the grid network: %(networks)s")
+                                % {"networks": "、".join(str(label) for label in GridNetwork.labels)})
         parent = (data.get("parent") or "").strip()
         scope = scope_for(user)
         if parent:
-            grid = Grid.objects.filter(code=parent, valid_to__isnull=True).first()
+            grid = Grid.all_networks.filter(code=parent, network=opts["network"], valid_to__isnull=True).first()
             if grid is None or not scope.holds(grid):
                 raise RuleViolation("parent", _("No current grid %(code)s in your area") % {"code": parent})
         elif not scope.is_admin:
@@ -135,13 +141,16 @@ def _run(job_id: int, mode: str) -> None:
     try:
         opts = job.options
         if job.kind == ImportKind.GRIDS:
-            parent = Grid.objects.get(code=opts["parent"], valid_to__isnull=True) if opts.get("parent") else None
+            network = opts.get("network") or GridNetwork.BASE
+            parent = Grid.all_networks.get(code=opts["parent"], network=network, valid_to__isnull=True) \
+                if opts.get("parent") else None
             report = grids_import(path=job.stored_path, level=opts["level"], parent=parent, crs=opts.get("crs"),
                                   encoding=opts.get("encoding"), name_field=opts.get("name_field"),
                                   code_field=opts.get("code_field"), snap_m=opts.get("snap_m") or 0.0,
                                   clip_max_m2=opts.get("clip_max_m2", CLIP_MAX_M2),
                                   sliver_max_m2=opts.get("sliver_max_m2", SLIVER_MAX_M2),
-                                  commit=commit, user=job.user, progress=save_progress).as_dict()
+                                  commit=commit, user=job.user, progress=save_progress,
+                                  network=network).as_dict()
             ok = not report["problems"]
         else:
             total = job.preview.get("rows_total") or 0

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from layers.core.crs import CRS_CHOICES
 from layers.grids.importing import CLIP_MAX_M2, SLIVER_MAX_M2
+from layers.grids.models import GridNetwork
 from layers.core.errors import RuleViolation
 from layers.staff.access import route_access
 
@@ -19,7 +20,7 @@ from .services import import_job_create, import_job_run
 def _page(request):
     return render(request, "imports/index.html", {
         "jobs": import_job_list(user=request.user)[:20], "crs_choices": CRS_CHOICES, "kinds": ImportKind.choices,
-        "clip_max_m2": int(CLIP_MAX_M2), "sliver_max_m2": int(SLIVER_MAX_M2)})
+        "clip_max_m2": int(CLIP_MAX_M2), "sliver_max_m2": int(SLIVER_MAX_M2), "networks": GridNetwork.choices})
 
 
 @login_required
@@ -49,6 +50,8 @@ def import_detail(request, pk: int):
                                             for a in report["adjustments"]]}
     return render(request, "imports/job.html", {
         "job": job, "preview": job.preview, "report": report,
+        "network_label": GridNetwork(job.options.get("network") or GridNetwork.BASE).label
+        if job.kind == ImportKind.GRIDS else "",
         "preview_json": json.dumps(job.preview, ensure_ascii=False, indent=1),
         "strings": {"running": _("Running"), "of": _("of"), "done": _("Done")}})
 

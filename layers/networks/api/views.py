@@ -56,7 +56,7 @@ class PartyGridListView(APIView):
     def get(self, request):
         level = P.integer(request.query_params.get("level"), "level", minimum=1, maximum=99)
         page = paginate(request, party_grid_list(level=level).order_by("code", "pk"), default=20_000, maximum=20_000)
-        features = grids_geojson_features(Grid.objects.filter(pk__in=[g.pk for g in page.rows]))
+        features = grids_geojson_features(Grid.all_networks.filter(pk__in=[g.pk for g in page.rows]))
         return with_headers(HttpResponse(feature_collection("party_grids", page, features),
                                          content_type="application/geo+json"), page)
 

@@ -1,4 +1,5 @@
 import json
+from io import StringIO
 import zipfile
 
 import geopandas as gpd
@@ -117,3 +118,69 @@ def test_unknown_parent_and_unreadable_file_are_clear_errors(tmp_path, parent):
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(CommandError, match="Cannot read|无法读取"):
         run(bad, "--parent", parent.code, "--level", 4)
+
+
+# --- into the party-building network (issue 17: party grids drawn like any grid) ---------------
+
+def _shape(grid):
+    from shapely import from_wkb
+    return from_wkb(bytes(grid.geometry.wkb))
+
+
+def test_party_network_import_top_level_then_under_a_party_parent_leaves_base_grids_alone(tmp_path, demo_grids):
+    from django.db import connection
+
+    from layers.grids.locate import locate
+    from layers.grids.models import GridNetwork
+
+    street, community = demo_grids["310106013000"], demo_grids["310106013001"]
+    base_before = sorted(Grid.objects.values_list("code", "version"))
+    probe = community.geometry.point_on_surface
+    located_before = locate(lon=probe.x, lat=probe.y).grid["id"]
+    # The street's boundary with its division code: the party root takes the network's prefix.
+    top = tmp_path / "street.geojson"
+    frame = gpd.GeoDataFrame({"name": ["街道党建网格"], "adcode": [street.code]}, geometry=[_shape(street)], crs=4490)
+    pyogrio.write_dataframe(frame, top)
+    out, _err = run(top, "--level", 2, "--network", "party", "--commit")
+    root = Grid.all_networks.get(code="P" + street.code, valid_to__isnull=True)
+    assert root.network == GridNetwork.PARTY and root.parent is None and f"created {root.code}" in out
+    # Two general branches over the two halves of a community: they overlap base grids freely.
+    path = write(tmp_path, ["西党总支", "东党总支"], halves(community))
+    out, _err = run(path, "--parent", root.code, "--level", 3, "--network", "party", "--commit")
+    branches = list(Grid.all_networks.filter(parent=root, valid_to__isnull=True).order_by("code"))
+    assert [b.name for b in branches] == ["西党总支", "东党总支"]
+    assert all(b.network == GridNetwork.PARTY and b.code.startswith(root.code) and len(b.code) == len(root.code) + 3
+               for b in branches)
+    # The base network is as it was: no grid added or changed, the point still lands where it did.
+    assert sorted(Grid.objects.values_list("code", "version")) == base_before
+    assert locate(lon=probe.x, lat=probe.y).grid["id"] == located_before
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM grids_micro WHERE id = ANY(%s)", [[b.pk for b in branches]])
+        assert cur.fetchone()[0] == 0
+
+
+def test_party_network_import_keeps_its_own_no_overlap_rule_and_parent(tmp_path, demo_grids):
+    from layers.grids.models import GridNetwork
+    from layers.grids.services import GridSpec, grids_create
+
+    street, community = demo_grids["310106013000"], demo_grids["310106013001"]
+    (root,) = grids_create(parent=None, level=2, network=GridNetwork.PARTY,
+                           specs=[GridSpec(name="党建网格", geometry=street.geometry, code="P" + street.code)])
+    grids_create(parent=root, level=3, network=GridNetwork.PARTY,
+                 specs=[GridSpec(name="已有党总支", geometry=community.geometry)])
+    before = Grid.all_networks.count()
+    # Overlapping a party sibling is refused, naming the rule; nothing is written.
+    path = write(tmp_path, ["叠加党总支"], [_shape(community).buffer(-0.0003)])
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("grids_import", str(path), "--parent", root.code, "--level", 3, "--network", "party",
+                     "--commit", stdout=StringIO(), stderr=err)
+    assert "overlaps_sibling" in err.getvalue() and Grid.all_networks.count() == before
+    # The same feature into the base network under the community's base parent would be judged
+    # by the base rules; a base code is no parent in the party network and the reverse.
+    with pytest.raises(CommandError, match="no current grid with code 310106013000 in the party network"):
+        run(path, "--parent", street.code, "--level", 3, "--network", "party")
+    with pytest.raises(CommandError, match="no current grid"):
+        run(path, "--parent", root.code, "--level", 3)
+    with pytest.raises(CommandError, match="invalid choice"):
+        run(path, "--parent", root.code, "--level", 3, "--network", "nope")

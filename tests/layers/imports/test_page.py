@@ -101,3 +101,56 @@ def test_a_refused_upload_is_a_400_with_the_reason_and_stores_nothing(client, de
                                      "file": SimpleUploadedFile("区.geojson", DATAV.read_bytes())})
     assert resp.status_code == 400 and "管理员" in resp.content.decode()  # top level: administrators only
     assert not ImportJob.objects.exists()
+
+
+def test_admin_imports_general_branches_into_the_party_network(live_server, demo_grids, make_user, chromium, tmp_path,
+                                                               client):
+    """The same page, network 党建网格: the branches over a community's halves overlap base grids
+    (allowed: another network) and land under the party parent with P codes; base grids untouched."""
+    import geopandas as gpd
+    import pyogrio
+    from shapely import from_wkb
+    from shapely.geometry import box
+
+    from layers.grids.models import GridNetwork
+    from layers.grids.services import GridSpec, grids_create
+
+    street, community = demo_grids["310106013000"], demo_grids["310106013001"]
+    (root,) = grids_create(parent=None, level=2, network=GridNetwork.PARTY,
+                           specs=[GridSpec(name="党建网格", geometry=street.geometry, code="P" + street.code)])
+    shape = from_wkb(bytes(community.geometry.wkb))
+    minx, miny, maxx, maxy = shape.bounds
+    cx = shape.centroid.x
+    halves = [shape.intersection(box(minx - 1, miny - 1, cx, maxy + 1)), shape.intersection(box(cx, miny - 1, maxx + 1, maxy + 1))]
+    path = tmp_path / "党总支.geojson"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"name": ["西党总支", "东党总支"]}, geometry=halves, crs=4490), path)
+    base_before = sorted(Grid.objects.values_list("code", "version"))
+    page = chromium.page(make_user("党建导入管理员", role="admin"))
+    page.goto(live_server.url + "/imports/")
+    page.set_input_files("input[name=file]", str(path))
+    page.select_option("select[name=network]", "party")
+    page.fill("input[name=parent]", root.code)
+    page.fill("input[name=level]", "3")
+    page.click("#upload")
+    page.wait_for_selector("#preview")
+    assert page.inner_text("#pv-network") == "党建网格"
+    page.click("#dry-run")
+    page.wait_for_selector("#verdict")
+    assert not Grid.all_networks.filter(parent=root).exists()
+    page.click("#commit")
+    page.wait_for_function("() => document.querySelector('#status') && document.querySelector('#status').innerText.includes('已提交')")
+    branches = list(Grid.all_networks.filter(parent=root, valid_to__isnull=True).order_by("code"))
+    assert [b.name for b in branches] == ["西党总支", "东党总支"]
+    assert all(b.network == GridNetwork.PARTY and b.code.startswith(root.code) for b in branches)
+    assert sorted(Grid.objects.values_list("code", "version")) == base_before
+    _shot(page, "import-party-branches.png")
+    # A base code is no parent in the party network: refused with the reason (400), nothing stored.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    client.force_login(make_user("党建导入管理员乙", role="admin"))
+    resp = client.post("/imports/", {"kind": "grids", "network": "party", "parent": community.code, "level": "5",
+                                     "file": SimpleUploadedFile("党总支.geojson", path.read_bytes())})
+    assert resp.status_code == 400 and community.code in resp.content.decode()
+    resp = client.post("/imports/", {"kind": "grids", "network": "nope", "parent": root.code, "level": "3",
+                                     "file": SimpleUploadedFile("党总支.geojson", path.read_bytes())})
+    assert resp.status_code == 400 and "党建网格" in resp.content.decode()
+    assert sorted(Grid.objects.values_list("code", "version")) == base_before

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from layers.core.crs import CRS_CHOICES
 from layers.core.errors import RuleViolation
 from layers.grids.importing import CLIP_MAX_M2, SLIVER_MAX_M2, grids_import
-from layers.grids.models import Grid, GridKind
+from layers.grids.models import Grid, GridKind, GridNetwork
 
 
 def print_grid_report(report, out, err) -> None:
@@ -45,6 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--parent", help="code of the current parent grid (omit for a top-level grid)")
         parser.add_argument("--level", type=int, required=True)
         parser.add_argument("--kind", default=GridKind.BASE, choices=GridKind.values)
+        parser.add_argument("--network", default=GridNetwork.BASE, choices=GridNetwork.values,
+                            help="grid network to import into (default base; party: the party-building grid, "
+                                 "codes P..., parent and no-overlap rule within that network, base grids untouched)")
         parser.add_argument("--crs", choices=CRS_CHOICES,
                             help="system of the coordinates (required unless the file declares one)")
         parser.add_argument("--encoding", help="attribute encoding, e.g. GBK (detected when omitted)")
@@ -59,13 +62,13 @@ class Command(BaseCommand):
                             help=f"with --snap-m, give gaps up to this area to a neighbour (default {SLIVER_MAX_M2:.0f} m²)")
         parser.add_argument("--commit", action="store_true", help="write the grids (default: check only)")
 
-    def handle(self, *args, file, parent, level, kind, crs, encoding, name_field, code_field, snap_m,
+    def handle(self, *args, file, parent, level, kind, network, crs, encoding, name_field, code_field, snap_m,
                clip_max_m2, sliver_max_m2, commit, **options):
         parent_grid = None
         if parent:
-            parent_grid = Grid.objects.filter(code=parent, valid_to__isnull=True).first()
+            parent_grid = Grid.all_networks.filter(code=parent, network=network, valid_to__isnull=True).first()
             if parent_grid is None:
-                raise CommandError(f"no current grid with code {parent}")
+                raise CommandError(f"no current grid with code {parent} in the {network} network")
 
         def progress(step, i, total):
             if step == "read":
@@ -77,7 +80,7 @@ class Command(BaseCommand):
             report = grids_import(path=file, parent=parent_grid, level=level, kind=kind, crs=crs, encoding=encoding,
                                   name_field=name_field, code_field=code_field, snap_m=snap_m,
                                   clip_max_m2=clip_max_m2, sliver_max_m2=sliver_max_m2, commit=commit,
-                                  progress=progress)
+                                  progress=progress, network=network)
         except RuleViolation as exc:
             raise CommandError(f"[{exc.rule}] {exc.messages[0]}")
         print_grid_report(report, self.stdout, self.stderr)
