@@ -21,6 +21,8 @@ and leaves the framework behind only where nothing of it decides the answer:
 - anything else (another parameter, a date, an address search, a POST, a bad value, an error)
   goes through Django unchanged.
 """
+import re
+import secrets
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -31,7 +33,7 @@ from django.utils import translation
 PATH = "/api/locate/"
 ROUTE = "address-locate"
 _KEYS = {"lon", "lat", "crs"}
-_NOT_LEARNED = {"content-length", "set-cookie"}
+_NOT_LEARNED = {"content-length", "set-cookie", "content-encoding"}  # the hot body is never compressed
 _STATUS = {200: "200 OK", 404: "404 Not Found"}
 # Response headers per language, learned from Django's own answers to a single lookup.
 _learned: dict[str, list[tuple[str, str]]] = {}
@@ -97,8 +99,17 @@ def _serve(environ, start_response):
     if response.status_code not in _STATUS:
         return None
     body = response.content
-    start_response(_STATUS[response.status_code], headers + [("Content-Length", str(len(body)))])
+    start_response(_STATUS[response.status_code], _fresh_nonce(headers) + [("Content-Length", str(len(body)))])
     return [body]
+
+
+_NONCE = re.compile(r"'nonce-[^']*'")
+
+
+def _fresh_nonce(headers):
+    """The learned headers with a new CSP nonce: a nonce is never sent twice."""
+    nonce = f"'nonce-{secrets.token_urlsafe(18)}'"
+    return [(k, _NONCE.sub(nonce, v) if k.lower() == "content-security-policy" else v) for k, v in headers]
 
 
 def _learning(environ, start_response):

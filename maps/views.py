@@ -344,15 +344,16 @@ def grid_head(request):
     m = builders.build_grid_head_map(own, children=children, incidents=incidents, basemap=basemap,
                                      status_labels=labels, children_tiles=children_tiles)
     numbered = None
-    if _printing(request):
+    has_children = children is not None and not children.empty
+    if _printing(request) and has_children:
         per_child = {}
-        if not incidents.empty and not children.empty:
+        if not incidents.empty:
             # A case counts for the child grid it was located in.
             for gid in incidents["grid_id"]:
                 per_child[int(gid)] = per_child.get(int(gid), 0) + 1
         numbered = print_rows(children, lambda r: figure_text(per_child.get(int(r["id"]), 0)))
     return _render(request, "maps/grid.html", m, numbered=numbered, figure=_("Incidents"), context={
-        "table_level": grid.level + 1 if not children.empty else grid.level, "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
+        "table_level": grid.level + 1 if has_children or children_tiles else grid.level, "title": _("My grid"), "grid": grid, "incident_total": len(incidents), "days": days,
         "overdue_total": int(incidents["overdue"].sum()) if not incidents.empty else 0,
         "changes": [c for c in changes if (timezone.now() - c.at).days < 30]})
 

@@ -44,7 +44,7 @@ fi
 
 # --- vendored browser assets (npm; nothing is loaded from the internet at run time) ------
 if [ -f package.json ]; then
-  astamp=static/vendor/.stamp-$(cat package.json package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+  astamp=static/vendor/.stamp-$(cat package.json package-lock.json scripts/vendor_assets.py 2>/dev/null | sha1sum | cut -c1-12)
   if [ ! -f "$astamp" ]; then
     log "vendoring browser assets from npm"
     if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; else npm install --silent --no-audit --no-fund; fi

@@ -20,3 +20,11 @@ class StaticStorage(CompressedManifestStaticFilesStorage):
     # A name missing from the manifest (a file added after collectstatic) falls back to its
     # plain name instead of a server error.
     manifest_strict = False
+
+    def stored_name(self, name):
+        # Without collectstatic (or for a file added after it) the hashed name cannot be made from
+        # STATIC_ROOT: serve the plain name rather than fail the whole page with a 500.
+        try:
+            return super().stored_name(name)
+        except ValueError:
+            return name

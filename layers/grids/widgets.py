@@ -25,7 +25,7 @@ class OfflineOpenLayersWidget(OpenLayersWidget):
         # Not extended: the parent's Media carries the CDN copies of OpenLayers.
         extend = False
         css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
-        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
+        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js", "grids/js/map_widget.js")
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -37,4 +37,9 @@ class OfflineOpenLayersWidget(OpenLayersWidget):
             tiles.append({"url": url, "attribution": t.attribution})
         lon, lat = getattr(settings, "GEOGRID_MAP_CENTRE", DEFAULT_CENTRE)
         context.update({"tiles": tiles, "default_lon": lon, "default_lat": lat, "default_zoom": 14})
+        context["widget_options_id"] = f"{context['id']}_widget_options"
+        context["widget_options"] = {
+            "tiles": tiles, "default_lon": lon, "default_lat": lat, "default_zoom": 14,
+            "geom_name": context["geom_type"], "id": context["id"], "map_srid": context["map_srid"],
+            "name": context["name"], "module": context["module"]}
         return context
