@@ -13,5 +13,5 @@ urlpatterns = [
     path("api/hotspots/", views.HotspotsAPI.as_view(), name="api-hotspots"),
     path("api/exports/", views.ExportJobsAPI.as_view(), name="api-exports"),
     path("api/exports/<int:pk>/", views.ExportJobAPI.as_view(), name="api-export"),
-    path("api/exports/<int:pk>/file/", views.export_file, name="api-export-file"),
+    path("api/exports/<int:pk>/file/", views.ExportFileAPI.as_view(), name="api-export-file"),
 ]

@@ -445,15 +445,18 @@ class ExportJobAPI(APIView):
         return Response(_job_answer(_own_job(request, pk)))
 
 
-@login_required
-@route_access
-def export_file(request, pk: int):
-    """The finished export's file, for its requester only."""
-    job = _own_job(request, pk)
-    if job.status != ExportStatus.DONE:
-        raise Conflict("not_ready", _("the export is not finished yet"))
-    ctype = "image/png" if job.fmt == "png" else "application/pdf"
-    resp = HttpResponse(bytes(job.content), content_type=ctype)
-    resp["Content-Disposition"] = f'attachment; filename="{job.filename}"'
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+class ExportFileAPI(APIView):
+    """GET -> the finished export's file, for its requester only (an API route: an anonymous
+    request gets the 401 challenge, not the login page)."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY,
+                              (200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        job = _own_job(request, pk)
+        if job.status != ExportStatus.DONE:
+            raise Conflict("not_ready", _("the export is not finished yet"))
+        ctype = "image/png" if job.fmt == "png" else "application/pdf"
+        resp = HttpResponse(bytes(job.content), content_type=ctype)
+        resp["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+        resp["Cache-Control"] = "private, no-store"
+        return resp

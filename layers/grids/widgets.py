@@ -37,9 +37,9 @@ class OfflineOpenLayersWidget(OpenLayersWidget):
             tiles.append({"url": url, "attribution": t.attribution})
         lon, lat = getattr(settings, "GEOGRID_MAP_CENTRE", DEFAULT_CENTRE)
         context.update({"tiles": tiles, "default_lon": lon, "default_lat": lat, "default_zoom": 14})
-        context["widget_options_id"] = f"{context['id']}_widget_options"
+        context["widget_options_id"] = f"{context.get('id', '')}_widget_options"
         context["widget_options"] = {
             "tiles": tiles, "default_lon": lon, "default_lat": lat, "default_zoom": 14,
-            "geom_name": context["geom_type"], "id": context["id"], "map_srid": context["map_srid"],
-            "name": context["name"], "module": context["module"]}
+            "geom_name": context.get("geom_type"), "id": context.get("id", ""), "map_srid": context.get("map_srid"),
+            "name": context.get("name"), "module": context.get("module")}
         return context

@@ -26,6 +26,7 @@ NOT_LISTS = {
     "subject-export": "a file export (bounded, says so)",
     "incident-export": "a file export (bounded, says so)",
     "incident-types": "the taxonomy",
+    "plan-reference": "one parent's reference layers for the planner (its grids, neighbours, addresses)",
 }
 
 
