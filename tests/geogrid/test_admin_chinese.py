@@ -19,6 +19,10 @@ ALLOWED = {
     "srid", "point", "multipolygon", "polygon",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z]{2,}")  # three letters or more: "m", "km", "No" are not sentences
+# Random machine text shown as it is (a password hash's salt and digest, masked after a few characters:
+# "e24eba****", "kQwXyz****"): a masked run, or a run of letters and digits with at least one digit, is
+# not a word, whatever letters it happens to hold.
+MACHINE_TOKEN = re.compile(r"[A-Za-z0-9+/=]+\*+|\b(?=[A-Za-z0-9+/=]*\d)[A-Za-z0-9+/=]{4,}")
 
 
 class VisibleText(HTMLParser):
@@ -63,7 +67,7 @@ def english_in(html: str, values: set[str]) -> list[str]:
         for value in values:  # data quoted inside interface text ("选择此对象执行操作 - <username>")
             if value in part:
                 part = part.replace(value, "")
-        for w in WORD.findall(part):
+        for w in WORD.findall(MACHINE_TOKEN.sub(" ", part)):
             if w.lower() not in ALLOWED and w not in values:
                 out.append(f"{w} «{part[:60]}»")
     return out
