@@ -229,7 +229,15 @@
       }
       var fresh = await d.get(STORE, item.id);
       if (!fresh || (fresh.status !== "queued" && fresh.status !== "sending")) {
-        return {outcome: fresh ? fresh.status : "network"};
+        // A flush (page start, the online event, the worker) took the lock first and sent this item
+        // itself: answer with what the server said then, not with an empty "sent" the page cannot read.
+        if (fresh && fresh.status === "sent") {
+          return {outcome: "sent", response: {status: fresh.httpStatus || 200, data: fresh.result}};
+        }
+        if (fresh && fresh.status === "refused") {
+          return {outcome: "refused", response: {status: fresh.httpStatus, data: {detail: fresh.reason}}};
+        }
+        return {outcome: "network"};
       }
       return attempt(fresh);
     });

@@ -143,6 +143,30 @@ def test_a_dropped_answer_is_replayed_with_its_key_and_stores_nothing_twice(live
     assert len([e for e in errors if "ERR_CONNECTION_RESET" in e]) == 4
 
 
+def test_a_send_that_a_flush_overtakes_still_answers_with_the_servers_reply(live_server, chromium, field):
+    # A tap right after a page loads: the page-start flush already waits for the outbox lock, so it
+    # takes the new item and sends it; the tap's own send must still hear the server's answer (the
+    # incident page reloads on a 2xx, the report page opens the new case by its id).
+    ctx, page = controlled_page(chromium, live_server, field["member"])
+    got = page.evaluate("""async ([lon, lat]) => {
+      let release;
+      const held = navigator.locks.request('geogrid-outbox', () => new Promise(r => { release = r; }));
+      while (!release) await new Promise(r => setTimeout(r, 10));
+      const flushed = window.geogridQueue.flush();
+      const sent = window.geogridQueue.send({method: 'POST', url: '/api/incidents/', key: 'k-overtaken', label: '上报',
+        body: {lon, lat, crs: 'wgs84', type: 'CA03', description: '被抢先发送的上报', source: 'grid_patrol'}});
+      // The item is on the device before the lock is let go, so the flush finds it.
+      while (!(await window.geogridQueue.list()).some(i => i.key === 'k-overtaken')) await new Promise(r => setTimeout(r, 10));
+      release();
+      await held;
+      const f = await flushed, res = await sent;
+      return {flushSent: f.sent, status: res.status, code: res.response && res.response.status,
+              id: res.response && res.response.data && res.response.data.id};
+    }""", [field["lon"], field["lat"]])
+    case = ours("被抢先发送的上报").get()
+    assert got == {"flushSent": 1, "status": "sent", "code": 201, "id": case.pk}, got
+
+
 def test_a_refusal_stays_in_the_outbox_with_its_reason(live_server, chromium, field):
     # Chromium logs the refused request (409) as a console error: expected here, nothing else is.
     ctx, page = controlled_page(chromium, live_server, field["member"], watch=False)

@@ -109,10 +109,13 @@
     }
   }
 
+  // The buttons come disabled: a tap before this script has bound the form would submit it natively
+  // (a plain reload that does nothing). They work from here on.
   document.querySelectorAll("form.action-form").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       submit(form);
     });
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
   });
 })();

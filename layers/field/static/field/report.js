@@ -199,6 +199,8 @@
       button.disabled = false;
     }
   });
+  // Disabled in the page until the handler above is bound: an early tap must not submit natively.
+  document.getElementById("send-report").disabled = false;
 
   function reset() {
     key = geogridField.key();

@@ -40,6 +40,8 @@
         button.disabled = false;
       }
     });
+    // Disabled in the page until now, so a tap before this script ran cannot submit natively.
+    form.querySelector("button[type=submit]").disabled = false;
   });
 
   root.querySelectorAll(".reveal-button").forEach(function (button) {

@@ -86,4 +86,6 @@
     } catch (e) { error(W.network); }
     finally { $("[data-submit]").disabled = false; }
   });
+  // Disabled in the page until the handler above is bound: an early tap must not submit natively.
+  $("[data-submit]").disabled = false;
 })();
