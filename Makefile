@@ -20,6 +20,7 @@ setup: db
 
 demo: setup
 	@$(PY) manage.py demo_load
+	@$(PY) manage.py partitions_ensure -v 0
 
 run: demo
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)

@@ -224,7 +224,9 @@ def _without_indexes(cur, table: str):
     found = cur.fetchall()
     for name, _def in found:
         cur.execute(f'DROP INDEX "{name}"')
-    return [d for _n, d in found]
+    # A partitioned table's index reads "ON ONLY <table>" (this table alone): rebuilt on the
+    # whole table, so every partition gets it again.
+    return [d.replace(" ON ONLY ", " ON ") for _n, d in found]
 
 
 def load(p: Province, srid: int) -> dict:
@@ -373,8 +375,9 @@ def _people_and_cases(cur, p: Province, rng, taxonomy_ensure) -> None:
           (("2025-06-01T08:00:00+00:00", "2025-06-01T09:00:00+00:00", "1000", "2025-06-01", str(ids[g]),
             str(head_of[int(g)])) for g in micro))
     pp_idx = _without_indexes(cur, "patrols_patrolpoint")
-    cur.execute("INSERT INTO patrols_patrolpoint (geometry, at, patrol_id) "
-                "SELECT d.geom, p.started_at + d.path[1] * interval '3 minutes', p.id FROM patrols_patrol p "
+    cur.execute("INSERT INTO patrols_patrolpoint (geometry, at, patrol_id, district_code) "
+                "SELECT d.geom, p.started_at + d.path[1] * interval '3 minutes', p.id, "
+                "CASE WHEN left(g.code, 6) ~ '^[0-9]{6}$' THEN left(g.code, 6) ELSE '000000' END FROM patrols_patrol p "
                 "JOIN grids_grid g ON g.id = p.grid_id, ST_Dump(ST_GeneratePoints(g.geometry, 20, p.id::int)) d")
     for d in pp_idx:
         cur.execute(d)

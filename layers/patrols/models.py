@@ -33,20 +33,37 @@ class Patrol(models.Model):
         return f"{self.member} {self.started_at:%Y-%m-%d %H:%M}"
 
     @property
+    def district_code(self) -> str:
+        """The district of the patrolled grid: the partition its points live in."""
+        from layers.core.partitions import district_code_of
+
+        return district_code_of(self.grid.code)
+
+    @property
     def duration_s(self) -> int | None:
         return int((self.ended_at - self.started_at).total_seconds()) if self.ended_at else None
 
 
 class PatrolPoint(models.Model):
     """A recorded position with the phone's timestamp. The same instant twice is one point, so a
-    replayed batch of points adds nothing."""
-    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="points")
+    replayed batch of points adds nothing (a unique index on (patrol, at) in each partition).
+
+    Partitioned by district (layers/core/partitions.py): `district_code` is the patrol's grid's
+    district, and every query names it so that PostgreSQL reads one partition, which may live on
+    another cluster (postgres_fdw). No database key to the patrol: a foreign partition cannot
+    carry one; the services write points only for a patrol they hold locked."""
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="points", db_constraint=False)
     geometry = models.PointField(srid=SRID)
     at = models.DateTimeField()
+    district_code = models.CharField(max_length=6, default="000000", editable=False)
 
     class Meta:
         ordering = ["at"]
-        constraints = [models.UniqueConstraint(fields=["patrol", "at"], name="patrol_point_once")]
+
+    @classmethod
+    def of(cls, patrol: "Patrol"):
+        """The points of one patrol, read from its district's partition only."""
+        return cls.objects.filter(district_code=patrol.district_code, patrol=patrol)
 
 
 class PatrolReport(models.Model):

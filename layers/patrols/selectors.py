@@ -59,7 +59,7 @@ def patrol_open_get(*, user) -> Patrol | None:
 
 def patrol_point_list(*, patrol: Patrol) -> QuerySet[PatrolPoint]:
     """The points of a patrol already read through patrol_get (so in scope), in time order."""
-    return PatrolPoint.objects.filter(patrol=patrol).order_by("at")
+    return PatrolPoint.of(patrol).order_by("at")
 
 
 def patrol_figures_by_grid(*, grid_ids: list[int], since=None, until=None) -> dict:

@@ -86,7 +86,7 @@ def _parse_points(points) -> list[tuple[float, float, dt.datetime]]:
 
 
 def _retrack(patrol: Patrol) -> None:
-    coords = list(PatrolPoint.objects.filter(patrol=patrol).order_by("at").values_list("geometry", flat=True))
+    coords = list(PatrolPoint.of(patrol).order_by("at").values_list("geometry", flat=True))
     if len(coords) >= 2:
         patrol.track = LineString([(c.x, c.y) for c in coords], srid=settings.GEOGRID_SRID)
         patrol.save(update_fields=["track"])
@@ -115,10 +115,12 @@ def patrol_add_points(*, patrol: Patrol, user, points) -> dict:
                              _("%(n)d points lie outside the patrol's time (%(start)s to %(end)s)")
                              % {"n": len(outside), "start": timezone.localtime(patrol.started_at).isoformat(),
                                 "end": timezone.localtime(patrol.ended_at).isoformat() if patrol.ended_at else _("now")})
-    rows = [PatrolPoint(patrol=patrol, geometry=Point(x, y, srid=settings.GEOGRID_SRID), at=at) for x, y, at in parsed]
-    before = PatrolPoint.objects.filter(patrol=patrol).count()
+    district = patrol.district_code
+    rows = [PatrolPoint(patrol=patrol, geometry=Point(x, y, srid=settings.GEOGRID_SRID), at=at, district_code=district)
+            for x, y, at in parsed]
+    before = PatrolPoint.of(patrol).count()
     PatrolPoint.objects.bulk_create(rows, ignore_conflicts=True)
-    total = PatrolPoint.objects.filter(patrol=patrol).count()
+    total = PatrolPoint.of(patrol).count()
     _retrack(patrol)
     return {"id": patrol.pk, "added": total - before, "points": total, "distance_m": round(patrol.distance_m, 1)}
 

@@ -1,0 +1,115 @@
+"""Large tables partitioned by district (the first six digits of a grid code, GB/T 2260).
+
+A partitioned table is `PARTITION BY LIST (district_code)` with a DEFAULT partition that takes any
+district without its own partition, so a write never fails for want of one. `partition_ensure`
+gives a district its own local partition (moving its rows out of the default one);
+`partition_attach_foreign` makes a district's partition a `postgres_fdw` foreign table on another
+PostgreSQL cluster, which the app then reads and writes unchanged.
+
+The parent carries no unique index and no foreign key: PostgreSQL refuses a foreign partition
+under a partitioned table that has either (the key to the parent row is kept by the services;
+Django's CASCADE is its own). Uniqueness lives on each partition instead (a local partition gets the
+table's UNIQUE_PER_PARTITION index here; a remote table carries its own), which holds the same
+rule because the unique columns determine the district (a patrol's points all lie in its grid's
+district). Queries filter by `district_code` so the planner prunes to one partition.
+"""
+import re
+
+from django.db import connection, transaction
+
+DEFAULT_DISTRICT = "000000"
+# table -> (columns of the index that is unique within a partition)
+PARTITIONED = {
+    "patrols_patrolpoint": ("patrol_id", "at"),
+}
+_CODE = re.compile(r"^\d{6}$")
+
+
+def district_code_of(grid_code: str | None) -> str:
+    """The district of a grid code: its first six digits, or DEFAULT_DISTRICT when the code does
+    not start with six digits (a hand-made code)."""
+    head = (grid_code or "")[:6]
+    return head if _CODE.match(head) else DEFAULT_DISTRICT
+
+
+def _check(table: str, district: str) -> None:
+    if table not in PARTITIONED:
+        raise ValueError(f"{table} is not a partitioned table of geogrid")
+    if not _CODE.match(district or ""):
+        raise ValueError(f"not a district code: {district!r}")
+
+
+def partition_name(table: str, district: str) -> str:
+    return f"{table}_{district}"
+
+
+def partitions_of(table: str) -> dict[str, str]:
+    """Partition name -> 'local' | 'foreign' | 'default' of one partitioned table."""
+    with connection.cursor() as cur:
+        cur.execute("""SELECT c.relname, c.relkind, pg_get_expr(c.relpartbound, c.oid)
+                       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                       WHERE i.inhparent = %s::regclass ORDER BY c.relname""", [table])
+        return {name: "default" if bound == "DEFAULT" else ("foreign" if kind == "f" else "local")
+                for name, kind, bound in cur.fetchall()}
+
+
+def _unique_index_sql(table: str, part: str) -> str:
+    cols = ", ".join(f'"{c}"' for c in PARTITIONED[table])
+    return f'CREATE UNIQUE INDEX IF NOT EXISTS "{part}_once" ON "{part}" ({cols})'
+
+
+@transaction.atomic
+def partition_ensure(table: str, district: str) -> bool:
+    """Give `district` its own local partition of `table`; its rows move out of the default
+    partition in the same transaction (nothing is lost or seen twice). False if it had one."""
+    _check(table, district)
+    part = partition_name(table, district)
+    if part in partitions_of(table):
+        return False
+    with connection.cursor() as cur:
+        # Writers wait for the few statements below; readers of other districts are not blocked
+        # for long (the default partition is scanned once).
+        cur.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
+        cur.execute(f'CREATE TABLE "{part}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
+        cur.execute(f'WITH moved AS (DELETE FROM "{table}_default" WHERE district_code = %s RETURNING *) '
+                    f'INSERT INTO "{part}" SELECT * FROM moved', [district])
+        cur.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{part}" FOR VALUES IN (%s)', [district])
+        cur.execute(_unique_index_sql(table, part))
+    return True
+
+
+@transaction.atomic
+def partition_attach_foreign(table: str, district: str, *, server: str, remote_table: str | None = None) -> None:
+    """Make `district`'s partition of `table` the foreign table `remote_table` (default: the
+    partition's own name) on the postgres_fdw `server`. The remote table must exist with the same
+    columns and its own unique index on the table's UNIQUE_PER_PARTITION columns. Refused while
+    the district has rows here (move them first: a foreign partition is not filled by this)."""
+    _check(table, district)
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", server):
+        raise ValueError(f"not a server name: {server!r}")
+    part = partition_name(table, district)
+    if part in partitions_of(table):
+        raise ValueError(f"{part} exists already")
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT count(*) FROM "{table}" WHERE district_code = %s', [district])
+        if cur.fetchone()[0]:
+            raise ValueError(f"{table} holds rows of {district}: move them before attaching a remote partition")
+        cur.execute(f'CREATE FOREIGN TABLE "{part}" PARTITION OF "{table}" FOR VALUES IN (%s) '
+                    f'SERVER "{server}" OPTIONS (schema_name %s, table_name %s)',
+                    [district, "public", remote_table or part])
+
+
+def convert_sql(table: str, columns_sql: str, indexes: list[str]) -> list[str]:
+    """Statements that turn the plain `table` into one partitioned by district_code, keeping
+    every row and id (used by migrations). `columns_sql`: the column list of the new parent;
+    the rows must already carry district_code."""
+    plain = f"{table}_plain"
+    seq = [f'ALTER TABLE "{table}" RENAME TO "{plain}"',
+           f'CREATE TABLE "{table}" ({columns_sql}) PARTITION BY LIST (district_code)',
+           f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT',
+           _unique_index_sql(table, f"{table}_default"),
+           *indexes,
+           f'INSERT INTO "{table}" OVERRIDING SYSTEM VALUE SELECT * FROM "{plain}"',
+           f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), coalesce(max(id), 0) + 1, false) FROM \"{table}\"",
+           f'DROP TABLE "{plain}"']
+    return seq
