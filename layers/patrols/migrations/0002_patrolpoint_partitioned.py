@@ -38,6 +38,8 @@ class Migration(migrations.Migration):
                                       field=models.ForeignKey(db_constraint=False, on_delete=models.deletion.CASCADE,
                                                               related_name="points", to="patrols.patrol")),
             ],
-            database_operations=[migrations.RunPython(forward, migrations.RunPython.noop)],
+            # Not reversible: the partition key column cannot be dropped, and a silent no-op
+            # would leave the state and the table apart.
+            database_operations=[migrations.RunPython(forward)],
         ),
     ]
