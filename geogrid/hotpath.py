@@ -1,5 +1,6 @@
-"""The hot path of single lookups: GET /api/locate/?lon=&lat=[&crs=] answered in front of Django
-for callers this process found logged in during the last AUTH_TTL seconds.
+"""The hot paths: single lookups (GET /api/locate/?lon=&lat=[&crs=]) and grid tiles
+(GET /tiles/{grids,special,coverage}/{z}/{x}/{y}.mvt[?level=]) answered in front of Django for
+callers this process found logged in during the last AUTH_TTL (HOT_TTL) seconds.
 
 What a lookup costs is mostly the framework around it (middleware, URL resolution, the session
 row read by the session timeout): measured against `http_framework_floor` (bench/floor.py) the
@@ -20,6 +21,15 @@ and leaves the framework behind only where nothing of it decides the answer:
   validation, the https redirect and a rate limit on the route, if configured, send it to Django;
 - anything else (another parameter, a date, an address search, a POST, a bad value, an error)
   goes through Django unchanged.
+
+Grid tiles differ per user (the coverage figures of their scope), so their hot path keeps the
+scope too, not only the auth: the tile view remembers, per exact credentials (session cookie and
+Authorization header together) and layer, the plan it built (scope, access to figures,
+coarsening) with the auth-state token read before it (layers/staff/authstate.py), and the hot
+path uses the plan only while that token is current, read at most every
+GEOGRID_HOT_TOKEN_SECONDS: an assignment, token, account, logout or grid change sends the next
+tile through Django (layers/ogc/tiles.py, hot_grid_tile). The body is the view's statement, the
+ETag its hash, If-None-Match answered 304, headers learned from Django's last 200 tile.
 """
 import re
 import secrets
@@ -29,26 +39,50 @@ from django.conf import settings
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils import translation
+from django.utils.text import compress_string
 
 PATH = "/api/locate/"
 ROUTE = "address-locate"
 _KEYS = {"lon", "lat", "crs"}
-_NOT_LEARNED = {"content-length", "set-cookie", "content-encoding"}  # the hot body is never compressed
-_STATUS = {200: "200 OK", 404: "404 Not Found"}
-# Response headers per language, learned from Django's own answers to a single lookup.
-_learned: dict[str, list[tuple[str, str]]] = {}
+TILE = re.compile(r"^/tiles/(grids|special|coverage)/(\d{1,2})/(\d{1,9})/(\d{1,9})\.mvt$")
+TILE_ROUTES = {"grids": "tiles-tile", "special": "tiles-tile", "coverage": "tiles-coverage"}
+# The hot locate body is never compressed; a hot tile is compressed here when the client asks.
+_NOT_LEARNED = {"content-length", "set-cookie", "content-encoding", "etag"}
+_STATUS = {200: "200 OK", 304: "304 Not Modified", 404: "404 Not Found"}
+# Response headers per (route kind, language), learned from Django's own answers.
+_learned: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
 
-def _query(environ) -> dict | None:
+def _pairs(environ, max_fields: int) -> dict | None:
     try:
         pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, strict_parsing=True,
-                          max_num_fields=3)
+                          max_num_fields=max_fields)
     except ValueError:
         return None
     q = dict(pairs)
-    if len(q) != len(pairs) or not {"lon", "lat"} <= q.keys() <= _KEYS:
+    return q if len(q) == len(pairs) else None
+
+
+def _query(environ) -> dict | None:
+    q = _pairs(environ, 3)
+    if q is None or not {"lon", "lat"} <= q.keys() <= _KEYS:
         return None
     return q
+
+
+def _tile_query(environ) -> dict | None:
+    q = {} if not environ.get("QUERY_STRING") else _pairs(environ, 1)
+    if q is None or not q.keys() <= {"level"}:
+        return None
+    return q
+
+
+def _kind(environ) -> str | None:
+    """Which hot route a GET is for: "locate", "tile" or None."""
+    if environ.get("REQUEST_METHOD") != "GET":
+        return None
+    path = environ.get("PATH_INFO", "")
+    return "locate" if path == PATH else "tile" if TILE.match(path) else None
 
 
 def _language(cookies: dict) -> str:
@@ -70,22 +104,38 @@ def _host_ok(environ) -> bool:
     return bool(domain) and validate_host(domain, allowed)
 
 
-def _serve(environ, start_response):
-    """The answer, or None for Django to give it."""
-    if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != PATH:
-        return None
-    if ROUTE in getattr(settings, "GEOGRID_RATE_ROUTES", {}):
+def _ready(environ, route: str) -> tuple[dict, str, list] | None:
+    """(cookies, language, learned headers) when nothing of the framework decides this request."""
+    if route in getattr(settings, "GEOGRID_RATE_ROUTES", {}):
         return None
     if settings.SECURE_SSL_REDIRECT and not _secure(environ):
         return None
-    q = _query(environ)
-    if q is None or not _host_ok(environ):
+    if not _host_ok(environ):
         return None
     cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
     language = _language(cookies)
-    headers = _learned.get(language)
+    headers = _learned.get((_kind(environ), language))
     if headers is None:
         return None
+    return cookies, language, headers
+
+
+def _serve(environ, start_response):
+    """The answer, or None for Django to give it."""
+    kind = _kind(environ)
+    if kind == "locate":
+        return _serve_locate(environ, start_response)
+    if kind == "tile":
+        return _serve_tile(environ, start_response)
+    return None
+
+
+def _serve_locate(environ, start_response):
+    q = _query(environ)
+    ready = q is not None and _ready(environ, ROUTE)
+    if not ready:
+        return None
+    cookies, language, headers = ready
     from layers.addresses.api.views import point_answer, recently_authenticated
 
     if not recently_authenticated(cookies.get(settings.SESSION_COOKIE_NAME), environ.get("HTTP_AUTHORIZATION", "")):
@@ -96,10 +146,48 @@ def _serve(environ, start_response):
                                     token_max_age=settings.GEOGRID_LOCATE_HOT_TOKEN_SECONDS)
     except Exception:  # a bad value or a failing database: Django answers it by its rules
         return None
-    if response.status_code not in _STATUS:
+    if response.status_code not in (200, 404):
         return None
     body = response.content
     start_response(_STATUS[response.status_code], _fresh_nonce(headers) + [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _serve_tile(environ, start_response):
+    layer, *zxy = TILE.match(environ["PATH_INFO"]).groups()
+    from layers.ogc.tiles import MAX_ZOOM, hot_grid_tile, hot_key
+
+    z, x, y = (int(v) for v in zxy)
+    q = _tile_query(environ)
+    if q is None or not (0 <= z <= MAX_ZOOM and x < 2 ** z and y < 2 ** z):
+        return None
+    ready = _ready(environ, TILE_ROUTES[layer])
+    if not ready:
+        return None
+    cookies, _language_code, headers = ready
+    key = hot_key(cookies.get(settings.SESSION_COOKIE_NAME), environ.get("HTTP_AUTHORIZATION", ""), layer,
+                  q.get("level"))
+    if key is None:
+        return None
+    try:
+        answer = hot_grid_tile(key, z=z, x=x, y=y, if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""))
+    except Exception:  # a failing database: Django answers it by its rules
+        return None
+    if answer is None:
+        return None
+    status, body, etag = answer
+    out = _fresh_nonce(headers) + [("ETag", etag)]
+    if status == 304:
+        start_response(_STATUS[304], [(k, v) for k, v in out if k.lower() != "content-type"])
+        return [b""]
+    if len(body) >= 200 and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+        # As GZipMiddleware does (with its random padding against BREACH).
+        body = compress_string(body, max_random_bytes=100)
+        out.append(("Content-Encoding", "gzip"))
+        vary = [v for k, v in out if k.lower() == "vary"]
+        if not any("accept-encoding" in v.lower() for v in vary):
+            out.append(("Vary", "Accept-Encoding"))
+    start_response(_STATUS[200], out + [("Content-Length", str(len(body)))])
     return [body]
 
 
@@ -112,23 +200,27 @@ def _fresh_nonce(headers):
     return [(k, _NONCE.sub(nonce, v) if k.lower() == "content-security-policy" else v) for k, v in headers]
 
 
-def _learning(environ, start_response):
-    """start_response for a lookup Django answers: remember its headers (200 or 404)."""
+def _learning(environ, start_response, kind: str):
+    """start_response for a hot route's request Django answers: remember its headers (a lookup's
+    200 or 404, a tile's 200)."""
     def wrapped(status, headers, exc_info=None):
-        if exc_info is None and status[:3] in ("200", "404") and _query(environ) is not None:
+        learnable = ("200", "404") if kind == "locate" else ("200",)
+        query_ok = _query(environ) is not None if kind == "locate" else _tile_query(environ) is not None
+        if exc_info is None and status[:3] in learnable and query_ok:
             language = _language(parse_cookie(environ.get("HTTP_COOKIE", "")))
-            _learned[language] = [(k, v) for k, v in headers if k.lower() not in _NOT_LEARNED]
+            _learned[(kind, language)] = [(k, v) for k, v in headers if k.lower() not in _NOT_LEARNED]
         return start_response(status, headers, exc_info)
     return wrapped
 
 
-def hot_locate(application):
-    """Wrap the WSGI application with the hot path of single lookups."""
+def hot_paths(application):
+    """Wrap the WSGI application with the hot paths of single lookups and grid tiles."""
     def app(environ, start_response):
         answer = _serve(environ, start_response)
         if answer is not None:
             return answer
-        if environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET":
-            return application(environ, _learning(environ, start_response))
+        kind = _kind(environ)
+        if kind is not None:
+            return application(environ, _learning(environ, start_response, kind))
         return application(environ, start_response)
     return app

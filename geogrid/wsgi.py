@@ -5,7 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geogrid.settings.local")
 django_application = get_wsgi_application()
 
-from geogrid.hotpath import hot_locate  # noqa: E402  (needs the settings configured above)
+from geogrid.hotpath import hot_paths  # noqa: E402  (needs the settings configured above)
 
-# Single lookups of logged-in callers skip the framework (geogrid/hotpath.py); all else is Django's.
-application = hot_locate(django_application)
+# Single lookups and grid tiles of logged-in callers skip the framework (geogrid/hotpath.py); all else is Django's.
+application = hot_paths(django_application)

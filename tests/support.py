@@ -187,3 +187,53 @@ def datav_subset(tmp_path, names, jitter_m=0.0, seed=3):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
                     encoding="utf-8")
     return path
+
+
+def wsgi_call(app, path: str, query=None, cookie: str = "", **headers):
+    """(status, headers without Date, body) of a GET called as gunicorn calls the WSGI
+    application `app` (geogrid.wsgi.application with its hot paths, or Django's own)."""
+    import re
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    environ = RequestFactory().get(path, query or {}, HTTP_COOKIE=cookie, **headers).environ
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, headers
+
+    # As Django's test client does: the test's transaction holds the connection, so the handler
+    # must not close it at the end of the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(app(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    # The CSP nonce is fresh in every answer (Django's and the hot path's alike): compare without it.
+    return seen["status"], {k: re.sub(r"'nonce-[^']*'", "'nonce'", v) for k, v in seen["headers"]
+                            if k.lower() != "date"}, body
+
+
+def tile_of(lon, lat, z):
+    """(x, y) of the web-mercator tile of zoom z holding (lon, lat)."""
+    import math
+
+    n = 2 ** z
+    r = math.radians(lat)
+    return int((lon + 180) / 360 * n), int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
+
+
+def decode_tile(content: bytes, tmp_path, z, x, y, layer):
+    """The features of one layer of an MVT tile, read by GDAL (geometry in EPSG:3857)."""
+    import pyogrio
+
+    path = tmp_path / str(z) / str(x) / f"{y}.pbf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    if not content:
+        return []
+    return pyogrio.read_dataframe(path, layer=layer)

@@ -197,6 +197,9 @@ GEOGRID_MAX_BATCH = int(os.environ.get("GEOGRID_MAX_BATCH", "10000"))
 # The hot path of single lookups (geogrid/hotpath.py) reads the grids' change token at most this
 # often per process instead of once per lookup: a published change reaches it this much later.
 GEOGRID_LOCATE_HOT_TOKEN_SECONDS = float(os.environ.get("GEOGRID_LOCATE_HOT_TOKEN_SECONDS", "0.1"))
+# The hot path of grid tiles reads the auth-state token (layers/staff/authstate.py) at most this
+# often per process: a reassignment, revocation or logout reaches it this much later.
+GEOGRID_HOT_TOKEN_SECONDS = float(os.environ.get("GEOGRID_HOT_TOKEN_SECONDS", "0.1"))
 GEOGRID_MAX_JSON_DEPTH = int(os.environ.get("GEOGRID_MAX_JSON_DEPTH", "32"))
 # Grid levels: an integer depth with a name; the hierarchy may use any contiguous run of them.
 GEOGRID_LEVELS = {

@@ -6,7 +6,9 @@ a scoped layer differs per user: it is `private`, varies on Authorization and Co
 ETag hashes the user's scope with the tile's bytes, so no cache can hand it to another user."""
 import hashlib
 import math
+import time
 
+from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db import connection
 from django.db.models import F
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 
 from layers.core.errors import RuleViolation
 from layers.core.sqlfiles import sql_loader
+from layers.staff.authstate import auth_state_token
 from layers.staff.scope import scope_for
 from layers.subjects.selectors import SMALL_COUNT
 
@@ -83,30 +86,96 @@ def tile_mvt(qs, *, layer: str, properties: dict, z: int, x: int, y: int) -> byt
     return bytes(data) if data else b""
 
 
-def grid_tile_mvt(*, user, layer: str, z: int, x: int, y: int, level: int | None) -> bytes:
-    """The MVT bytes of one tile of a grid layer: current grids of the layer's kinds (every
-    special kind for "special"), with the coverage figures of those in the user's scope; the
-    "coverage" layer holds only those. One SQL statement, built whole by PostgreSQL."""
-    from django.conf import settings
-    from django.utils import timezone
-
+def grid_tile_plan(*, user, layer: str, level: int | None) -> dict:
+    """What a grid layer's tile statement needs to know about the user (their scope, their access
+    to figures, whether small counts are coarsened) and the layer: everything but the tile."""
     from layers.grids.models import GridKind
     from layers.staff.access import NONE
-    from layers.staff.models import FIELD_ROLES
 
     scope = scope_for(user)
     figures = layer != "special" and scope.access(FIGURES_ROUTE, "GET") != NONE
     kinds = GRID_LAYERS[layer] or tuple(k for k in GridKind.values if k != GridKind.BASE)
-    coarse = figures and not scope.sees_small_counts
-    text = sql("grid_tile").replace("/*subjects*/", SUBJECTS_COARSE if coarse else SUBJECTS_EXACT)
-    params = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "srid": settings.GEOGRID_SRID, "layer": layer,
-              "figures": figures, "everything": scope.is_admin, "patterns": [p + "%" for p in scope.paths],
-              "kinds": list(kinds), "level": level, "only_mine": layer == "coverage",
-              "roles": [str(r) for r in FIELD_ROLES], "now": timezone.now()}
+    return {"layer": layer, "figures": figures, "everything": scope.is_admin,
+            "patterns": [p + "%" for p in scope.paths], "kinds": list(kinds), "level": level,
+            "only_mine": layer == "coverage", "coarse": figures and not scope.sees_small_counts}
+
+
+def grid_tile_bytes(plan: dict, *, z: int, x: int, y: int) -> bytes:
+    """The MVT bytes of one tile of a grid layer: current grids of the layer's kinds (every
+    special kind for "special"), with the coverage figures of those in the plan's scope; the
+    "coverage" layer holds only those. One SQL statement, built whole by PostgreSQL."""
+    from django.utils import timezone
+
+    from layers.staff.models import FIELD_ROLES
+
+    text = sql("grid_tile").replace("/*subjects*/", SUBJECTS_COARSE if plan["coarse"] else SUBJECTS_EXACT)
+    params = {k: v for k, v in plan.items() if k != "coarse"}
+    params.update(z=z, x=x, y=y, margin=BUFFER / EXTENT, srid=settings.GEOGRID_SRID,
+                  roles=[str(r) for r in FIELD_ROLES], now=timezone.now())
     with connection.cursor() as cur:
         cur.execute(text, params)
         data = cur.fetchone()[0]
     return bytes(data) if data else b""
+
+
+def tile_etag(key: str, data: bytes) -> str:
+    """The ETag of a tile: its bytes and what it depends on about the user (scope_key)."""
+    digest = hashlib.sha256()
+    digest.update(key.encode())
+    digest.update(data)
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def etag_matches(etag: str, if_none_match: str) -> bool:
+    return etag in [t.strip() for t in if_none_match.split(",")]
+
+
+# --- the hot path's memory of grid-tile callers ----------------------------------------------
+# geogrid/hotpath.py serves grid tiles in front of Django to a caller whose exact credentials
+# (session cookie and Authorization header together) this view answered with 200 during the
+# last HOT_TTL seconds, with the plan (scope, figures, coarsening) computed then. The plan is
+# used only while the auth-state token read with it is still current (layers/staff/authstate.py:
+# any assignment, token, account, session end or grid change moves it), checked at most every
+# GEOGRID_HOT_TOKEN_SECONDS: a reassignment or revocation reaches the hot path that much later.
+# HOT_TTL bounds what the token cannot see (a session's idle or absolute expiry by the clock).
+HOT_TTL = 30.0
+_HOT_MAX = 10_000
+_hot: dict[str, tuple[float, str, dict, str]] = {}
+
+
+def hot_key(session_key: str | None, authorization: str, layer: str, level_text: str | None) -> str | None:
+    """The key of a caller's plan for one grid layer (None for a caller without credentials)."""
+    if not session_key and not authorization.startswith(("Basic ", "Bearer ")):
+        return None
+    raw = "\0".join([session_key or "", authorization, layer, "" if level_text is None else level_text])
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _hot_remember(request, layer: str, plan: dict, key: str, token: str) -> None:
+    hk = hot_key(request.COOKIES.get(settings.SESSION_COOKIE_NAME), request.META.get("HTTP_AUTHORIZATION", ""),
+                 layer, request.GET.get("level"))
+    if hk is None or not token:
+        return
+    if len(_hot) >= _HOT_MAX:
+        _hot.clear()
+    _hot[hk] = (time.monotonic() + HOT_TTL, token, plan, key)
+
+
+def hot_grid_tile(key: str, *, z: int, x: int, y: int, if_none_match: str = "") -> tuple[int, bytes, str] | None:
+    """(status, body, ETag) of a grid tile for the caller remembered under `key`, or None when
+    nothing current is remembered (Django then answers, by its rules)."""
+    entry = _hot.get(key)
+    if entry is None:
+        return None
+    expires, token, plan, skey = entry
+    if expires < time.monotonic() or auth_state_token(max_age=settings.GEOGRID_HOT_TOKEN_SECONDS) != token:
+        _hot.pop(key, None)
+        return None
+    data = grid_tile_bytes(plan, z=z, x=x, y=y)
+    etag = tile_etag(skey, data)
+    if etag_matches(etag, if_none_match):
+        return 304, b"", etag
+    return 200, data, etag
 
 
 def _layer_rows(request, layer: str):
@@ -141,22 +210,25 @@ class TileView(OgcView):
             raise RuleViolation("tile_invalid", _("No tile %(z)s/%(x)s/%(y)s: zoom 0 to %(max)s, x and y below 2^zoom")
                                 % {"z": z, "x": x, "y": y, "max": MAX_ZOOM})
         if layer in GRID_LAYERS:
+            # Read before the scope: a change in between makes the remembered plan stale, never fresh.
+            token = auth_state_token()
             level = _coerce(c.queryables["level"], request.GET["level"], "level") if "level" in request.GET else None
-            data = grid_tile_mvt(user=request.user, layer=layer, z=z, x=x, y=y, level=level)
+            plan = grid_tile_plan(user=request.user, layer=layer, level=level)
+            data = grid_tile_bytes(plan, z=z, x=x, y=y)
         else:
             data = tile_mvt(qs, layer=layer, properties=properties, z=z, x=x, y=y)
-        digest = hashlib.sha256()
         # Grid tiles carry the figures of the user's scope: scoped too.
-        digest.update(scope_key(request.user, c.scoped or layer in GRID_LAYERS).encode())
-        digest.update(data)
-        etag = f'"{digest.hexdigest()[:32]}"'
+        key = scope_key(request.user, c.scoped or layer in GRID_LAYERS)
+        etag = tile_etag(key, data)
         headers = {"ETag": etag, "Cache-Control": "private, max-age=60", "Vary": "Authorization, Cookie"}
-        if etag in [t.strip() for t in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
+        if etag_matches(etag, request.META.get("HTTP_IF_NONE_MATCH", "")):
             resp = HttpResponse(status=304)
         else:
             resp = HttpResponse(data, content_type=MVT)
         for k, v in headers.items():
             resp[k] = v
+        if layer in GRID_LAYERS:
+            _hot_remember(request, layer, plan, key, token)
         return resp
 
 

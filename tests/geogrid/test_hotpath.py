@@ -2,10 +2,8 @@
 application: it answers only callers the locate view found logged in, with the view's body and
 the headers Django gave; everyone and everything else gets Django's answer."""
 import json
-import re
+
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.contrib.gis.geos import Polygon
 from django.test import Client, RequestFactory
 
@@ -13,6 +11,7 @@ from geogrid import hotpath
 from geogrid.wsgi import application, django_application
 from layers.addresses.api import views as locate_views
 from layers.grids.services import grid_create
+from tests.support import wsgi_call
 
 pytestmark = pytest.mark.django_db
 INSIDE = {"lon": "120.002", "lat": "30.005"}
@@ -42,24 +41,7 @@ def fresh_caches():
 
 
 def call(app, query, cookie="", **headers):
-    environ = RequestFactory().get("/api/locate/", query, HTTP_COOKIE=cookie, **headers).environ
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, headers
-
-    # As Django's test client does: the test's transaction holds the connection, so the handler
-    # must not close it at the end of the request.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        body = b"".join(app(environ, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    # The CSP nonce is fresh in every answer (Django's and the hot path's alike): compare without it.
-    return seen["status"], {k: re.sub(r"'nonce-[^']*'", "'nonce'", v) for k, v in seen["headers"]
-                            if k.lower() != "date"}, body
+    return wsgi_call(app, "/api/locate/", query, cookie, **headers)
 
 
 def session_cookie(make_user, name="hot", **extra) -> str:

@@ -1,32 +1,14 @@
 """Vector tiles: decoded with GDAL's MVT driver; scoped layers never reach another user's cache."""
-import math
-
-import pyogrio
 import pytest
 from django.test import Client
 
 from layers.addresses.models import Address
 from layers.grids.models import Grid, GridKind
+from tests.support import decode_tile as decode, tile_of
 
 GRID_A = "310106013001001"
 
 pytestmark = pytest.mark.django_db
-
-
-def tile_of(lon, lat, z):
-    n = 2 ** z
-    r = math.radians(lat)
-    return int((lon + 180) / 360 * n), int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
-
-
-def decode(content: bytes, tmp_path, z, x, y, layer):
-    """The features of one layer of an MVT tile, read by GDAL (geometry in EPSG:3857)."""
-    path = tmp_path / str(z) / str(x) / f"{y}.pbf"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    if not content:
-        return []
-    return pyogrio.read_dataframe(path, layer=layer)
 
 
 def login(user):
@@ -92,27 +74,6 @@ def test_tilejson_names_the_tiles_and_bad_tiles_are_refused(make_user, demo_grid
     assert c.get("/tiles/grids/14/0/0.mvt?level=x").status_code == 400
     for layer in ("grids", "special", "addresses", "incidents"):
         assert c.get(f"/tiles/{layer}/0/0/0.mvt").status_code == 200
-
-
-@pytest.fixture
-def figures(demo_grids, inside, make_user):
-    """Subjects of one category in micro-grid A (3) and B (12), a case in A, a grid head of A
-    and a community leader over both; the rows coverage_list gives each of them."""
-    from layers.addresses.services import address_create
-    from layers.incidents.services import incident_create
-    from layers.incidents.taxonomy import taxonomy_ensure
-    from layers.subjects.services import subject_create
-
-    taxonomy_ensure()
-    for code, n in ((GRID_A, 3), ("310106013001002", 12)):
-        lon, lat = inside(code)
-        address = address_create(full_text=f"测试路{code}号", lon=lon, lat=lat, households=4)
-        for i in range(n):
-            subject_create(address=address, name=f"对象{code}-{i}", category="religious_figure")
-    incident_create(lon=inside(GRID_A)[0], lat=inside(GRID_A)[1], description="井盖缺失", type="CA01")
-    head = make_user("tile-head", "grid_head", demo_grids[GRID_A])
-    leader = make_user("tile-leader", "community_leader", demo_grids["310106013001"])
-    return {"head": head, "leader": leader}
 
 
 def _same(tile_value, figure) -> bool:
