@@ -368,6 +368,9 @@ def _people_and_cases(cur, p: Province, rng, taxonomy_ensure) -> None:
           (((dt.date(2025, 1, 1) + dt.timedelta(days=int(vdays[2 * k + j]))).isoformat(), "home", "", "", "f",
             "2025-01-01", str(head_of.get(micro_of_leaf[g] - 1, uids[0])), str(s))
            for k, (s, g) in enumerate(subjects) for j in range(2)))
+    # Each visit in its subject's district (the partition key, layers/core/partitions.py).
+    cur.execute("UPDATE subjects_visit v SET district_code = geogrid_district_code(g.code) "
+                "FROM subjects_subject s JOIN grids_grid g ON g.id = s.grid_id WHERE s.id = v.subject_id")
     for d in vis_idx:
         cur.execute(d)
     # One patrol per micro-grid by its head, 20 points along a walk inside it.

@@ -12,6 +12,9 @@ Django's CASCADE is its own). Uniqueness lives on each partition instead (a loca
 table's UNIQUE_PER_PARTITION index here; a remote table carries its own), which holds the same
 rule because the unique columns determine the district (a patrol's points all lie in its grid's
 district). Queries filter by `district_code` so the planner prunes to one partition.
+
+In SQL the district of a grid code is `geogrid_district_code(code)` (an immutable function made by
+migration subjects/0002), the same rule as `district_code_of`.
 """
 import re
 
@@ -21,6 +24,7 @@ DEFAULT_DISTRICT = "000000"
 # table -> (columns of the index that is unique within a partition)
 PARTITIONED = {
     "patrols_patrolpoint": ("patrol_id", "at"),
+    "subjects_visit": ("id",),
 }
 _CODE = re.compile(r"^\d{6}$")
 

@@ -18,6 +18,7 @@ FIELD_CLASSES: dict[str, dict[str, str]] = {
     "subjects.Visit": {
         "id": INTERNAL, "subject": INTERNAL, "staff": INTERNAL, "date": INTERNAL, "kind": INTERNAL,
         "notes": INTERNAL, "follow_up": INTERNAL, "follow_up_done": INTERNAL, "created_at": INTERNAL,
+        "district_code": INTERNAL,
     },
     "subjects.RevealLog": {
         "id": INTERNAL, "user": INTERNAL, "subject": INTERNAL, "fields": INTERNAL, "at": INTERNAL,

@@ -84,22 +84,23 @@ def load(stdout=None) -> None:
     cadence = cadence_days()
     festivals = [today - dt.timedelta(days=d) for d in (300, 240, 100)]
     visits = []
-    for s in Subject.objects.order_by("id").only("id", "grid_id", "category"):
+    for s in Subject.objects.order_by("id").select_related("grid").only("id", "grid_id", "grid__code", "category"):
         staff = staff_by_grid.get(s.grid_id) or [None]
+        district = s.district_code
         every = cadence.get(s.category, 90)
         day = today - dt.timedelta(days=365 - rng.randrange(every))
         lag = rng.random() < 0.25  # a quarter of the subjects are behind schedule
         while day <= today - dt.timedelta(days=(every + 20) if lag else 0):
-            visits.append(Visit(subject_id=s.pk, staff_id=rng.choice(staff), date=day,
+            visits.append(Visit(subject_id=s.pk, staff_id=rng.choice(staff), date=day, district_code=district,
                                 kind=VisitKind.ROUTINE, notes=rng.choice(VISIT_NOTES)))
             day += dt.timedelta(days=int(every * rng.uniform(0.6, 1.0)))
         if rng.random() < 0.3:
             visits.append(Visit(subject_id=s.pk, staff_id=rng.choice(staff), date=rng.choice(festivals),
-                                kind=VisitKind.FESTIVAL, notes="节日慰问。"))
+                                district_code=district, kind=VisitKind.FESTIVAL, notes="节日慰问。"))
         if rng.random() < 0.1:
             kind = rng.choice([VisitKind.ILLNESS, VisitKind.HARDSHIP, VisitKind.FAMILY_CONFLICT,
                                VisitKind.DEATH, VisitKind.IMPORTANT_EVENT])
-            visits.append(Visit(subject_id=s.pk, staff_id=rng.choice(staff),
+            visits.append(Visit(subject_id=s.pk, staff_id=rng.choice(staff), district_code=district,
                                 date=today - dt.timedelta(days=rng.randrange(365)), kind=kind,
                                 notes=rng.choice(VISIT_NOTES), follow_up=rng.choice(["", "两周后回访"])))
     Visit.objects.bulk_create(visits, batch_size=1000)

@@ -3,6 +3,8 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.utils.translation import gettext_lazy as _
 
+from layers.core.partitions import district_code_of
+
 from .fields import EncryptedTextField
 
 
@@ -55,6 +57,11 @@ class Subject(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def district_code(self) -> str:
+        """The district of the subject's grid: the partition its visits live in."""
+        return district_code_of(self.grid.code if self.grid_id else None)
+
 
 class VisitKind(models.TextChoices):
     """Routine visits and the six must-visits (六必访)."""
@@ -68,15 +75,23 @@ class VisitKind(models.TextChoices):
 
 
 class Visit(models.Model):
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="visits")
+    """A visit to a subject. Partitioned by district (layers/core/partitions.py): `district_code`
+    is the subject's grid's district, and reads of one subject's visits name it (`Visit.of`), so
+    PostgreSQL reads one partition, which may live on another cluster (postgres_fdw). A subject
+    that moves to another district takes its visits along (regrid.sql). No database keys to the
+    subject or the staff member: a foreign partition cannot carry them; Django keeps CASCADE and
+    SET_NULL itself."""
+    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="visits",
+                                db_constraint=False)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff"), null=True,
-                              on_delete=models.SET_NULL, related_name="visits")
+                              on_delete=models.SET_NULL, related_name="visits", db_constraint=False)
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices, default=VisitKind.ROUTINE)
     notes = models.TextField(_("notes"), blank=True)
     follow_up = models.TextField(_("follow-up needed"), blank=True)
     follow_up_done = models.BooleanField(_("follow-up done"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    district_code = models.CharField(max_length=6, default="000000", editable=False)
 
     class Meta:
         verbose_name = _("visit")
@@ -86,6 +101,11 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+    @classmethod
+    def of(cls, subject: "Subject"):
+        """The visits of one subject, read from its district's partition only."""
+        return cls.objects.filter(district_code=subject.district_code, subject=subject)
 
 
 class RevealLog(models.Model):

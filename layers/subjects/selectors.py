@@ -76,7 +76,11 @@ def visit_list(*, user, subject_id: int | None = None) -> QuerySet[Visit]:
     """Visits to subjects in the user's scope."""
     qs = Visit.objects.filter(scope_for(user).q("subject__grid")).select_related("subject", "staff")
     if subject_id is not None:
-        qs = qs.filter(subject_id=subject_id)
+        # One subject's visits: from its district's partition only (Visit.of).
+        subject = Subject.objects.select_related("grid").only("id", "grid_id", "grid__code").filter(pk=subject_id).first()
+        if subject is None:
+            return qs.none()
+        qs = qs.filter(district_code=subject.district_code, subject_id=subject_id)
     return qs
 
 

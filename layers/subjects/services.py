@@ -53,7 +53,8 @@ def subject_reveal(*, user, subject: Subject, fields: list[str]) -> dict[str, st
 @transaction.atomic
 def visit_create(*, subject: Subject, staff, date: dt.date, kind: str = "routine", notes: str = "",
                  follow_up: str = "") -> Visit:
-    visit = Visit(subject=subject, staff=staff, date=date, kind=kind, notes=notes, follow_up=follow_up)
+    visit = Visit(subject=subject, staff=staff, date=date, kind=kind, notes=notes, follow_up=follow_up,
+                  district_code=subject.district_code)
     visit.full_clean()
     visit.save()
     return visit
@@ -64,4 +65,5 @@ def subjects_follow_addresses(*, grid_ids: list[int], area=None) -> int:
     hook, registered before this one, has re-assigned the addresses). Returns rows changed."""
     with connection.cursor() as cur:
         cur.execute(sql("regrid"))
-        return cur.rowcount
+        subjects, _visits = cur.fetchone()
+        return subjects
