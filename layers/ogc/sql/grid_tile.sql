@@ -28,22 +28,30 @@ WITH env AS (
     WHERE t.mine
 ), addr AS (
     SELECT b.tid, count(*) AS addresses, coalesce(sum(a.households), 0) AS households
-    FROM below b JOIN addresses_address a ON a.grid_id = b.gid
+    FROM below b CROSS JOIN LATERAL (
+        SELECT a.households FROM addresses_address a WHERE a.grid_id = b.gid OFFSET 0) a
     WHERE b.current GROUP BY b.tid
 ), subj AS (
+    -- Each of these reads the rows of the tile's grids by their grid index (LATERAL, OFFSET 0):
+    -- joined whole, the planner's poor guess for `below` made hash joins over the whole table
+    -- (every incident and assignment of a province read for one tile).
     SELECT b.tid, count(*) AS n
-    FROM below b JOIN subjects_subject s ON s.grid_id = b.gid
+    FROM below b CROSS JOIN LATERAL (
+        SELECT 1 FROM subjects_subject s WHERE s.grid_id = b.gid OFFSET 0) s
     WHERE b.current GROUP BY b.tid
 ), staff AS (
     SELECT b.tid, count(DISTINCT a.user_id) AS staff
-    FROM below b JOIN staff_assignment a ON a.grid_id = b.gid
-    WHERE b.current AND a.active AND a.role = ANY(%(roles)s) GROUP BY b.tid
+    FROM below b CROSS JOIN LATERAL (
+        SELECT a.user_id FROM staff_assignment a
+        WHERE a.grid_id = b.gid AND a.active AND a.role = ANY(%(roles)s) OFFSET 0) a
+    WHERE b.current GROUP BY b.tid
 ), inc AS (
     SELECT b.tid,
            count(*) FILTER (WHERE i.status NOT IN ('closed', 'rejected')) AS open,
            count(*) FILTER (WHERE i.status IN ('reported', 'accepted', 'dispatched', 'in_progress', 'reopened')
                               AND i.deadline < %(now)s) AS overdue
-    FROM below b JOIN incidents_incident i ON i.grid_id = b.gid
+    FROM below b CROSS JOIN LATERAL (
+        SELECT i.status, i.deadline FROM incidents_incident i WHERE i.grid_id = b.gid OFFSET 0) i
     GROUP BY b.tid
 )
 SELECT ST_AsMVT(m, %(layer)s, 4096, 'geom', 'id') FROM (
