@@ -257,6 +257,8 @@ def _load(cur, p: Province, srid: int, taxonomy_ensure) -> None:
     cur.execute("TRUNCATE addresses_addressspecialgrid, addresses_address, grids_gridpiece, grids_gridversion, "
                 "grids_gridcode, grids_grid, incidents_incident, incidents_incidentevent, subjects_subject, "
                 "subjects_visit, staff_assignment, patrols_patrol, patrols_patrolpoint RESTART IDENTITY CASCADE")
+    # A database the growth run has used holds audit rows of its staff (their logins): they go with them.
+    cur.execute("DELETE FROM audit_auditevent WHERE user_id IN (SELECT id FROM auth_user WHERE username LIKE 'p-%%')")
     cur.execute("DELETE FROM auth_user WHERE username LIKE 'p-%%'")
     n = len(p.levels)
     ids = np.arange(1, n + 1)
@@ -380,7 +382,7 @@ def _people_and_cases(cur, p: Province, rng, taxonomy_ensure) -> None:
     pp_idx = _without_indexes(cur, "patrols_patrolpoint")
     cur.execute("INSERT INTO patrols_patrolpoint (geometry, at, patrol_id, district_code) "
                 "SELECT d.geom, p.started_at + d.path[1] * interval '3 minutes', p.id, "
-                "CASE WHEN left(g.code, 6) ~ '^[0-9]{6}$' THEN left(g.code, 6) ELSE '000000' END FROM patrols_patrol p "
+                "geogrid_district_code(g.code) FROM patrols_patrol p "
                 "JOIN grids_grid g ON g.id = p.grid_id, ST_Dump(ST_GeneratePoints(g.geometry, 20, p.id::int)) d")
     for d in pp_idx:
         cur.execute(d)
