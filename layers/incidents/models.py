@@ -151,7 +151,9 @@ class Incident(models.Model):
         verbose_name_plural = _("incidents")
         ordering = ["-reported_at", "-id"]
         indexes = [models.Index(fields=["grid", "status"]), models.Index(fields=["reported_at"]),
-                   models.Index(fields=["deadline"])]
+                   models.Index(fields=["deadline"]),
+                   # A scope's newest-first page by its grid ids (Scope.q_grid_ids, rows_by_keys).
+                   models.Index(fields=["grid", "-reported_at", "-id"], name="incidents_grid_newest")]
 
     def __str__(self):
         return f"{self.ref or self.pk} {self.description[:30]}"

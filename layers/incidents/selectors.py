@@ -39,8 +39,9 @@ def incident_list(*, user, status: str | list[str] | None = None, incident_class
                   until: dt.datetime | dt.date | None = None, overdue: bool | None = None,
                   grid: int | None = None, source: str | None = None) -> QuerySet[Incident]:
     """The incidents in the user's grid subtree, filtered. `type` matches a type or its category
-    (id or code); `since`/`until` bound reported_at (until exclusive); `grid` limits to a subtree."""
-    qs = Incident.objects.filter(scope_for(user).q("grid"))
+    (id or code); `since`/`until` bound reported_at (until exclusive); `grid` limits to a subtree.
+    A small scope filters by its grid ids, so a street's newest page reads the street's rows only."""
+    qs = Incident.objects.filter(scope_for(user).q_grid_ids("grid"))
     if status:
         qs = qs.filter(status__in=[status] if isinstance(status, str) else list(status))
     if incident_class:

@@ -12,6 +12,8 @@ from django.db.models import Q
 from .models import Assignment, FIELD_ROLES, LEADER_ROLES, Role
 
 _CACHE_ATTR = "_geogrid_scope"
+# Up to this many grids, a scope filters a list by their ids (Scope.q_grid_ids).
+GRID_ID_LIST_MAX = 5000
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Scope:
     role_paths: dict = field(default_factory=dict)
     # grid id -> level, of the grids the user is assigned to
     grid_levels: dict = field(default_factory=dict)
+    # the ids of the subtree's grids, read once by q_grid_ids
+    _subtree_ids: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -65,6 +69,23 @@ class Scope:
         for p in paths:
             q |= Q(**{key: p})
         return q
+
+    def q_grid_ids(self, field: str = "grid") -> Q:
+        """The rows of q(field), filtered by the ids of the subtree's grids (`field__any`) when
+        there are at most GRID_ID_LIST_MAX of them. For a newest-first page of a small subtree in
+        a large registry: with an index on (field, the sort key) the database reads the subtree's
+        own rows, where the path join walks the whole registry's newest rows until enough of them
+        fall in the subtree (a street's first 50 incidents read 7,362 rows of a 51-street province).
+        Larger subtrees (a large share of the registry) keep q(field)."""
+        if self.everything or not self.paths:
+            return self.q(field)
+        if "ids" not in self._subtree_ids:
+            from layers.grids.models import Grid
+
+            ids = list(Grid.all_networks.filter(self.q("")).order_by().values_list("id", flat=True)[:GRID_ID_LIST_MAX + 1])
+            self._subtree_ids["ids"] = ids if len(ids) <= GRID_ID_LIST_MAX else None
+        ids = self._subtree_ids["ids"]
+        return self.q(field) if ids is None else Q(**{f"{field}__any": ids})
 
     def acts_as(self, *roles) -> bool:
         """True when the user holds one of `roles` on some grid (administrators get no special

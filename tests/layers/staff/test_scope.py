@@ -58,3 +58,44 @@ def test_anonymous_and_unassigned_users_hold_nothing(demo_grids, make_user):
         scope = scope_for(user)
         assert not scope.holds(demo_grids[GRID_A]) and not scope.is_admin and not scope.roles
         assert not scope.grids().exists()
+
+
+def test_the_grid_id_filter_selects_what_the_path_filter_selects(demo_grids, make_user, taxonomy, inside,
+                                                                  monkeypatch):
+    """q_grid_ids (the subtree's grid ids, one array parameter) and q (the path prefixes) select
+    the same incidents for every kind of scope, also past the id list's limit (where it is q)."""
+    from layers.incidents.models import Incident
+    from layers.incidents.services import incident_create
+    from layers.staff import scope as scope_module
+
+    for code in (GRID_A, GRID_B, GRID_A):
+        lon, lat = inside(code)
+        incident_create(lon=lon, lat=lat, description=code, type="CA01")
+    users = [make_user("gi-head", Role.GRID_HEAD, demo_grids[GRID_A]),
+             make_user("gi-chief", Role.STATION_CHIEF, demo_grids[COMMUNITY]),
+             make_user("gi-leader", Role.STREET_LEADER, demo_grids[STREET_CODE]),
+             make_user("gi-nobody"), make_user("gi-admin", is_superuser=True)]
+    expected = {"gi-head": 2, "gi-chief": 3, "gi-leader": 3, "gi-nobody": 0, "gi-admin": 3}
+    for limit in (scope_module.GRID_ID_LIST_MAX, 1):
+        monkeypatch.setattr(scope_module, "GRID_ID_LIST_MAX", limit)
+        for user in users:
+            scope_forget(user)
+            scope = scope_for(user)
+            by_ids = set(Incident.objects.filter(scope.q_grid_ids("grid")).values_list("pk", flat=True))
+            by_paths = set(Incident.objects.filter(scope.q("grid")).values_list("pk", flat=True))
+            assert by_ids == by_paths and len(by_ids) == expected[user.username], (user.username, limit)
+    head = users[0]
+    scope_forget(head)
+    monkeypatch.setattr(scope_module, "GRID_ID_LIST_MAX", 5000)
+    assert scope_for(head).q_grid_ids("grid") == Q(grid__any=[demo_grids[GRID_A].pk])
+
+
+def test_the_any_lookup_takes_one_array_of_ids(demo_grids):
+    ids = [demo_grids[GRID_A].pk, demo_grids[GRID_B].pk]
+    qs = Grid.objects.filter(pk__any=ids)
+    sql, params = qs.query.sql_with_params()
+    assert "ANY(" in sql and [ids] == [p for p in params if isinstance(p, list)]
+    assert set(qs.values_list("code", flat=True)) == {GRID_A, GRID_B}
+    assert not Grid.objects.filter(pk__any=[]).exists()
+    assert Grid.objects.filter(parent__any=[demo_grids[COMMUNITY].pk]).count() == \
+        Grid.objects.filter(parent=demo_grids[COMMUNITY]).count() > 0
