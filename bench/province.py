@@ -341,13 +341,18 @@ def _people_and_cases(cur, p: Province, rng, taxonomy_ensure) -> None:
             str(int(pick[k]) + 1), str(ids[p.point_cell[pick[k]]]), str(types[k % len(types)]), "f",
             (base + dt.timedelta(days=int(days[k]) + 2)).isoformat() if st[k] == "closed" else "\\N")
            for k in range(len(pick))))
+    # Each case in the district it was reported in, its log beside it (layers/core/partitions.py).
+    cur.execute("UPDATE incidents_incident i SET district_code = geogrid_district_code(g.code) "
+                "FROM grids_grid g WHERE g.id = i.grid_id")
     for d in inc_idx:
         cur.execute(d)
     ev_idx = _without_indexes(cur, "incidents_incidentevent")
-    cur.execute("INSERT INTO incidents_incidentevent (kind, role, at, from_status, to_status, note, data, incident_id) "
-                "SELECT 'created', 'grid_member', reported_at, '', 'reported', '', '{}'::jsonb, id FROM incidents_incident "
+    cur.execute("INSERT INTO incidents_incidentevent (kind, role, at, from_status, to_status, note, data, incident_id, "
+                "district_code) "
+                "SELECT 'created', 'grid_member', reported_at, '', 'reported', '', '{}'::jsonb, id, district_code "
+                "FROM incidents_incident "
                 "UNION ALL SELECT 'transition', 'grid_head', reported_at + interval '1 hour', 'reported', status, '', "
-                "'{}'::jsonb, id FROM incidents_incident WHERE status <> 'reported'")
+                "'{}'::jsonb, id, district_code FROM incidents_incident WHERE status <> 'reported'")
     for d in ev_idx:
         cur.execute(d)
     # Subjects at one address in twenty, two visits each by the grid's head.

@@ -237,3 +237,22 @@ def decode_tile(content: bytes, tmp_path, z, x, y, layer):
     if not content:
         return []
     return pyogrio.read_dataframe(path, layer=layer)
+
+
+def rows_in(table: str, where: str = "TRUE") -> int:
+    """Rows of a table (or one partition of it) matching a SQL condition."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT count(*) FROM "{table}" WHERE {where}')
+        return cur.fetchone()[0]
+
+
+def plan_of(qs) -> str:
+    """PostgreSQL's plan (EXPLAIN) of a QuerySet, as text."""
+    from django.db import connection
+
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN " + sql, params)
+        return "\n".join(r[0] for r in cur.fetchall())

@@ -25,7 +25,19 @@ DEFAULT_DISTRICT = "000000"
 PARTITIONED = {
     "patrols_patrolpoint": ("patrol_id", "at"),
     "subjects_visit": ("id",),
+    "incidents_incidentevent": ("id",),
 }
+# `geogrid_district_code(code)`: district_code_of in SQL (made by the migrations that partition a
+# table by district; CREATE OR REPLACE, so each may run it).
+DISTRICT_FUNCTION = """
+CREATE OR REPLACE FUNCTION geogrid_district_code(code text) RETURNS varchar(6)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN left(coalesce(code, ''), 6) ~ '^[0-9]{6}$' THEN left(code, 6) ELSE '000000' END
+$$"""
+# A table whose rows may never change (the incident log) lets its append-only trigger pass the
+# DELETE of a row partition_ensure moves, unchanged, out of the default partition, while this
+# transaction-local setting is on.
+MOVING = "geogrid.partition_move"
 _CODE = re.compile(r"^\d{6}$")
 
 
@@ -75,8 +87,10 @@ def partition_ensure(table: str, district: str) -> bool:
         # for long (the default partition is scanned once).
         cur.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
         cur.execute(f'CREATE TABLE "{part}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
+        cur.execute(f"SET LOCAL {MOVING} = 'on'")
         cur.execute(f'WITH moved AS (DELETE FROM "{table}_default" WHERE district_code = %s RETURNING *) '
                     f'INSERT INTO "{part}" SELECT * FROM moved', [district])
+        cur.execute(f"SET LOCAL {MOVING} = 'off'")
         cur.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{part}" FOR VALUES IN (%s)', [district])
         cur.execute(_unique_index_sql(table, part))
     return True
@@ -117,3 +131,19 @@ def convert_sql(table: str, columns_sql: str, indexes: list[str]) -> list[str]:
            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), coalesce(max(id), 0) + 1, false) FROM \"{table}\"",
            f'DROP TABLE "{plain}"']
     return seq
+
+
+def convert_table(schema_editor, table: str, columns_sql: str) -> None:
+    """In a migration: rebuild the plain `table` as partitioned by district_code (convert_sql),
+    its secondary indexes re-made on the new parent under their names (Django's state knows
+    them), plus an index on id (the key Django reads rows by)."""
+    with schema_editor.connection.cursor() as cur:
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = %s AND indexname <> %s ORDER BY indexname", [table, f"{table}_pkey"])
+        found = cur.fetchall()
+    # The new parent takes the indexes' names: free them first.
+    for name, _definition in found:
+        schema_editor.execute(f'DROP INDEX "{name}"')
+    indexes = [definition for _name, definition in found] + [f'CREATE INDEX "{table}_id" ON "{table}" (id)']
+    for statement in convert_sql(table, columns_sql, indexes):
+        schema_editor.execute(statement)

@@ -107,7 +107,7 @@ def incident_page_get(*, user, pk) -> Incident:
 
 def incident_timeline(*, incident: Incident) -> QuerySet[IncidentEvent]:
     """The whole append-only log of a case, oldest first, with the actors."""
-    return incident.events.select_related("actor").order_by("at", "id")
+    return IncidentEvent.of(incident).select_related("actor").order_by("at", "id")
 
 
 def incident_escalations(*, incident: Incident) -> QuerySet[Escalation]:

@@ -13,6 +13,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 
+from layers.core.partitions import district_code_of
 from layers.grids.models import Grid
 from layers.grids.selectors import grid_leaf_base_ids
 
@@ -211,7 +212,7 @@ def load(stdout=None) -> None:
         running = status in ("reported", "accepted", "dispatched", "in_progress")
         incidents.append(Incident(
             ref=f"{REF_PREFIX}{n:06d}", geometry=Point(x, y, srid=settings.GEOGRID_SRID), source_crs="wgs84",
-            grid=grid, description=text, incident_class=klass, type=itype, source=source, reporter=reporter,
+            grid=grid, district_code=district_code_of(grid.code), description=text, incident_class=klass, type=itype, source=source, reporter=reporter,
             status=status, reported_at=times["reported_at"], accepted_at=times["accepted_at"],
             resolved_at=times["resolved_at"], closed_at=times["closed_at"], deadline=times["deadline"],
             escalation_due=times["deadline"] if running else None))
@@ -256,6 +257,8 @@ def load(stdout=None) -> None:
                 events.append(IncidentEvent(incident=incident, kind=EventKind.RATED, role="resident", at=at,
                                             data={"score": score}))
     Incident.objects.bulk_update([i for i in incidents if i.escalation_level], ["escalation_level"], batch_size=1000)
+    for event in events:   # the log lives in its case's district (layers/core/partitions.py)
+        event.district_code = event.incident.district_code
     IncidentEvent.objects.bulk_create(events, batch_size=2000)
     Escalation.objects.bulk_create(escalations, batch_size=1000)
     Rating.objects.bulk_create(ratings, batch_size=1000)

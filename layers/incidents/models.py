@@ -113,6 +113,10 @@ class Incident(models.Model):
     # The micro-grid at intake (or after a move / boundary change while the case was open).
     grid = models.ForeignKey("grids.Grid", verbose_name=_("micro-grid"), on_delete=models.PROTECT,
                              related_name="incidents")
+    # The district the case was reported in (layers/core/partitions.py district_code_of its grid at
+    # intake), fixed for its life: its log lives in that district's partition, so a later move to
+    # another district's grid never moves history.
+    district_code = models.CharField(max_length=6, default="000000", editable=False)
     special_grids = models.ManyToManyField("grids.Grid", verbose_name=_("special grids"), blank=True,
                                            related_name="special_incidents")
     near_boundary = models.BooleanField(_("near a grid boundary"), default=False)
@@ -181,17 +185,20 @@ class EventKind(models.TextChoices):
 
 class IncidentEvent(models.Model):
     """The append-only history of a case: who (and in which role) did what, when.
-    A database trigger refuses UPDATE and DELETE on this table."""
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    A database trigger refuses UPDATE and DELETE on this table. Partitioned by the case's district
+    (layers/core/partitions.py): no database keys to the case or the actor, Django keeps them;
+    read one case's log with `IncidentEvent.of(incident)`."""
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events", db_constraint=False)
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+                              on_delete=models.PROTECT, related_name="+", db_constraint=False)
     role = models.CharField(_("role"), max_length=32, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
     from_status = models.CharField(_("from"), max_length=16, blank=True)
     to_status = models.CharField(_("to"), max_length=16, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
+    district_code = models.CharField(max_length=6, default="000000", editable=False)
 
     class Meta:
         verbose_name = _("incident event")
@@ -200,6 +207,11 @@ class IncidentEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    @classmethod
+    def of(cls, incident: Incident):
+        """The log of one case, read from its district's partition only."""
+        return cls.objects.filter(district_code=incident.district_code, incident=incident)
 
 
 class Escalation(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import Conflict, RuleViolation
 from layers.core.params import id_or_none
+from layers.core.partitions import district_code_of
 from layers.grids.models import Grid, GridNetwork
 from layers.grids.locate import Location, locate
 from layers.staff.models import Role
@@ -85,7 +86,7 @@ def _log(incident: Incident, kind: str, *, user=None, role: str | None = None, f
     event = IncidentEvent(incident=incident, kind=kind, actor=user if user and user.pk else None,
                           role=role if role is not None else _acting_role(user, incident),
                           at=timezone.now(), from_status=from_status, to_status=to_status, note=note or "",
-                          data=data or {})
+                          data=data or {}, district_code=incident.district_code)
     event.full_clean()
     event.save()
     return event
@@ -174,7 +175,8 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
     if reporter is None and user is not None and user.is_authenticated:
         reporter = user
     incident = Incident(geometry=Point(x, y, srid=settings.GEOGRID_SRID), source_crs=crs, address=address,
-                        grid_id=located.route["id"], near_boundary=located.near_boundary, in_gap=located.gap,
+                        grid_id=located.route["id"], district_code=district_code_of(located.route["code"]),
+                        near_boundary=located.near_boundary, in_gap=located.gap,
                         description=description.strip(), incident_class=incident_class, type=itype,
                         source=source, reporter=reporter, status=Status.REPORTED, reported_at=now,
                         deadline=deadline, escalation_due=deadline, origin_grid=origin_grid)

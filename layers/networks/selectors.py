@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.addresses.models import Address
 from layers.grids.models import Grid, GridNetwork
-from layers.incidents.models import FINAL_STATUSES, RUNNING_STATUSES, Incident, Status
+from layers.incidents.models import FINAL_STATUSES, RUNNING_STATUSES, Incident, IncidentEvent, Status
 from layers.staff.models import PARTY_ROLES
 from layers.staff.scope import scope_for
 
@@ -58,7 +58,7 @@ def party_matter_get(*, user, pk) -> Incident:
 def party_matter_events(*, incident: Incident) -> list:
     """The case's history as the party side follows it: kinds, statuses and times (no notes, no
     names: those stay with the administrative grid)."""
-    return list(incident.events.order_by("at", "id").values("kind", "from_status", "to_status", "at", "data"))
+    return list(IncidentEvent.of(incident).order_by("at", "id").values("kind", "from_status", "to_status", "at", "data"))
 
 
 def _as_datetime(day: dt.date) -> dt.datetime:

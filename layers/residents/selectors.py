@@ -3,7 +3,7 @@ public steps, never who on the staff did what."""
 from django.utils import timezone
 
 from layers.addresses.selectors import address_search
-from layers.incidents.models import EventKind, Rating, Status
+from layers.incidents.models import EventKind, IncidentEvent, Rating, Status
 
 from .models import PublicReport
 from .services import normalise_code
@@ -19,7 +19,7 @@ def public_report_get(*, code: str) -> PublicReport | None:
 def public_report_status(*, report: PublicReport) -> dict:
     i = report.incident
     steps = []
-    for e in i.events.filter(kind__in=PUBLIC_EVENTS).order_by("at", "id"):
+    for e in IncidentEvent.of(i).filter(kind__in=PUBLIC_EVENTS).order_by("at", "id"):
         label = Status(e.to_status).label if e.to_status in Status.values else EventKind(e.kind).label
         steps.append({"at": timezone.localtime(e.at).isoformat(), "kind": e.kind, "status": e.to_status or None,
                       "label": str(label)})

@@ -2,7 +2,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Incident
+from ..models import Incident, IncidentEvent
 
 
 def _iso(value):
@@ -44,7 +44,7 @@ def incident_detail(i: Incident) -> dict:
                    for p in i.photos.order_by("uploaded_at", "id")],
         "events": [{"kind": e.kind, "by": e.actor.username if e.actor_id else None, "role": e.role,
                     "at": _iso(e.at), "from": e.from_status, "to": e.to_status, "note": e.note, "data": e.data}
-                   for e in i.events.select_related("actor").order_by("at", "id")],
+                   for e in IncidentEvent.of(i).select_related("actor").order_by("at", "id")],
         "escalations": [{"id": e.pk, "level": e.level, "level_label": e.get_level_display(),
                          "grid": {"id": e.grid_id, "code": e.grid.code, "name": e.grid.name} if e.grid_id else None,
                          "department": e.department.name if e.department_id else None,

@@ -16,7 +16,7 @@ from layers.staff.models import Role
 from layers.subjects.models import Subject, Visit
 from layers.subjects.selectors import visit_list
 from layers.subjects.services import subject_create, subjects_follow_addresses, visit_create
-from tests.support import GRID_A
+from tests.support import GRID_A, plan_of, rows_in
 
 pytestmark = pytest.mark.django_db
 TABLE = "subjects_visit"
@@ -33,19 +33,6 @@ def visited(demo_grids, make_user):
     for i in range(3):
         visit_create(subject=subject, staff=head, date=dt.date(2026, 1, 1) + dt.timedelta(days=30 * i))
     return subject, head
-
-
-def rows_in(table, where="TRUE"):
-    with connection.cursor() as cur:
-        cur.execute(f'SELECT count(*) FROM "{table}" WHERE {where}')
-        return cur.fetchone()[0]
-
-
-def plan_of(qs) -> str:
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN " + sql, params)
-        return "\n".join(r[0] for r in cur.fetchall())
 
 
 def test_a_subjects_visits_live_and_are_read_in_its_districts_partition(visited):
