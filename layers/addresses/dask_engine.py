@@ -174,6 +174,12 @@ def _write(report: AssignmentReport, parts: list[dict], *, point: str, params: d
             _copy_binary(cur.cursor, changes, "id, old_grid, new_grid, edge_m", _CHANGE,
                          {"id": ids, "old": old, "new": new, "edge": edge})
             cur.execute(f"ANALYZE {changes}")
+            if len(ids) * 10 < report.considered:
+                # A few changed rows among many: PostgreSQL prices a hash join (a scan of the whole
+                # table) below one index probe per changed row; measured on 50,000 of 1,000,000,
+                # the probes find the rows in a third of the time (111-144 ms vs 313-509 ms). The
+                # rest of the write (about 0.8 s) is the six indexes taking each new row version.
+                cur.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
             # Only the changed rows; a row whose grid moved meanwhile (another writer) is left to
             # the next run rather than overwritten with a stale answer.
             cur.execute(f"""UPDATE addresses_address a
@@ -184,6 +190,7 @@ def _write(report: AssignmentReport, parts: list[dict], *, point: str, params: d
                 WHERE a.id = c.id AND a.grid_id IS NOT DISTINCT FROM nullif(c.old_grid, 0)""",
                         {"near": settings.GEOGRID_NEAR_BOUNDARY_M})
             report.updated = cur.rowcount
+            cur.execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on")
         steps["write"] = round(time.perf_counter() - t, 3)
         t = time.perf_counter()
         sa = np.concatenate([p["special_address"] for p in parts]) if parts else np.array([], dtype=np.int64)
