@@ -363,6 +363,9 @@ def _people_and_cases(cur, p: Province, rng, taxonomy_ensure) -> None:
                                     "id_number", "phone", "created_at", "updated_at", "address_id", "grid_id"],
           (("person", f"对象{k}", "elderly_alone", "", "", "", "", "", "", "", "2025-01-01", "2025-01-01",
             str(int(a) + 1), str(ids[p.point_cell[a]])) for k, a in enumerate(subj)))
+    # Each subject in its grid's district (layers/core/partitions.py).
+    cur.execute("UPDATE subjects_subject s SET district_code = geogrid_district_code(g.code) "
+                "FROM grids_grid g WHERE g.id = s.grid_id")
     for d in sub_idx:
         cur.execute(d)
     cur.execute("SELECT s.id, s.grid_id FROM subjects_subject s ORDER BY s.id")
@@ -376,8 +379,8 @@ def _people_and_cases(cur, p: Province, rng, taxonomy_ensure) -> None:
             "2025-01-01", str(head_of.get(micro_of_leaf[g] - 1, uids[0])), str(s))
            for k, (s, g) in enumerate(subjects) for j in range(2)))
     # Each visit in its subject's district (the partition key, layers/core/partitions.py).
-    cur.execute("UPDATE subjects_visit v SET district_code = geogrid_district_code(g.code) "
-                "FROM subjects_subject s JOIN grids_grid g ON g.id = s.grid_id WHERE s.id = v.subject_id")
+    cur.execute("UPDATE subjects_visit v SET district_code = s.district_code "
+                "FROM subjects_subject s WHERE s.id = v.subject_id")
     for d in vis_idx:
         cur.execute(d)
     # One patrol per micro-grid by its head, 20 points along a walk inside it.

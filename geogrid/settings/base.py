@@ -102,7 +102,7 @@ def _database_from_env() -> dict:
     if url:
         u = urlparse(url)
         return {
-            "ENGINE": "django.contrib.gis.db.backends.postgis",
+            "ENGINE": "layers.core.postgis",  # PostGIS, knowing the partitioned tables
             "NAME": unquote(u.path.lstrip("/")),
             "USER": unquote(u.username or ""),
             "PASSWORD": unquote(u.password or ""),
@@ -110,7 +110,7 @@ def _database_from_env() -> dict:
             "PORT": str(u.port or ""),
         }
     return {
-        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "ENGINE": "layers.core.postgis",  # PostGIS, knowing the partitioned tables
         "NAME": os.environ.get("GEOGRID_DB_NAME", "geogrid"),
         "USER": "postgres",
         "HOST": str(BASE_DIR / "var" / "pg" / "run"),

@@ -26,6 +26,7 @@ PARTITIONED = {
     "patrols_patrolpoint": ("patrol_id", "at"),
     "subjects_visit": ("id",),
     "incidents_incidentevent": ("id",),
+    "subjects_subject": ("id",),
 }
 # `geogrid_district_code(code)`: district_code_of in SQL (made by the migrations that partition a
 # table by district; CREATE OR REPLACE, so each may run it).
@@ -136,8 +137,14 @@ def convert_sql(table: str, columns_sql: str, indexes: list[str]) -> list[str]:
 def convert_table(schema_editor, table: str, columns_sql: str) -> None:
     """In a migration: rebuild the plain `table` as partitioned by district_code (convert_sql),
     its secondary indexes re-made on the new parent under their names (Django's state knows
-    them), plus an index on id (the key Django reads rows by)."""
+    them), plus an index on id (the key Django reads rows by). Foreign keys of other tables to it
+    are dropped (none may point at a partitioned table without a unique key): the migration marks
+    them db_constraint=False, and Django keeps them."""
     with schema_editor.connection.cursor() as cur:
+        cur.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                    "WHERE confrelid = %s::regclass AND contype = 'f' ORDER BY 1, 2", [table])
+        for referencing, name in cur.fetchall():
+            schema_editor.execute(f'ALTER TABLE {referencing} DROP CONSTRAINT "{name}"')
         cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
                     "AND tablename = %s AND indexname <> %s ORDER BY indexname", [table, f"{table}_pkey"])
         found = cur.fetchall()

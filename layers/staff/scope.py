@@ -28,7 +28,7 @@ class Scope:
     role_paths: dict = field(default_factory=dict)
     # grid id -> level, of the grids the user is assigned to
     grid_levels: dict = field(default_factory=dict)
-    # the ids of the subtree's grids, read once by q_grid_ids
+    # the ids and districts of the subtree's grids, read once (_subtree)
     _subtree_ids: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -79,13 +79,32 @@ class Scope:
         Larger subtrees (a large share of the registry) keep q(field)."""
         if self.everything or not self.paths:
             return self.q(field)
+        ids = self._subtree()["ids"]
+        return self.q(field) if ids is None else Q(**{f"{field}__any": ids})
+
+    def q_districts(self, field: str = "district_code") -> Q:
+        """Rows whose district (`field`, a table partitioned by district: layers/core/partitions.py)
+        is one of the subtree's grids' districts; no condition for an administrator or a subtree
+        of more than GRID_ID_LIST_MAX grids. Added beside the grid filter, it changes no answer
+        (a row's district is its grid's) and lets PostgreSQL read only those partitions."""
+        if self.everything:
+            return Q()
+        if not self.paths:
+            return Q(pk__in=[])
+        districts = self._subtree()["districts"]
+        return Q() if districts is None else Q(**{f"{field}__in": districts})
+
+    def _subtree(self) -> dict:
+        """The ids and districts of the subtree's grids (None past GRID_ID_LIST_MAX), read once."""
         if "ids" not in self._subtree_ids:
+            from layers.core.partitions import district_code_of
             from layers.grids.models import Grid
 
-            ids = list(Grid.all_networks.filter(self.q("")).order_by().values_list("id", flat=True)[:GRID_ID_LIST_MAX + 1])
-            self._subtree_ids["ids"] = ids if len(ids) <= GRID_ID_LIST_MAX else None
-        ids = self._subtree_ids["ids"]
-        return self.q(field) if ids is None else Q(**{f"{field}__any": ids})
+            rows = list(Grid.all_networks.filter(self.q("")).order_by().values_list("id", "code")[:GRID_ID_LIST_MAX + 1])
+            small = len(rows) <= GRID_ID_LIST_MAX
+            self._subtree_ids["ids"] = [r[0] for r in rows] if small else None
+            self._subtree_ids["districts"] = sorted({district_code_of(r[1]) for r in rows}) if small else None
+        return self._subtree_ids
 
     def acts_as(self, *roles) -> bool:
         """True when the user holds one of `roles` on some grid (administrators get no special

@@ -14,6 +14,7 @@ FIELD_CLASSES: dict[str, dict[str, str]] = {
         "address": INTERNAL, "grid": INTERNAL, "needs": INTERNAL, "contact": INTERNAL,
         "notes": INTERNAL, "created_at": INTERNAL, "updated_at": INTERNAL,
         "ethnicity": SENSITIVE, "religion": SENSITIVE, "id_number": SENSITIVE, "phone": SENSITIVE,
+        "district_code": INTERNAL,
     },
     "subjects.Visit": {
         "id": INTERNAL, "subject": INTERNAL, "staff": INTERNAL, "date": INTERNAL, "kind": INTERNAL,

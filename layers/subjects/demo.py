@@ -7,6 +7,8 @@ import random
 from django.utils import timezone
 
 from layers.addresses.models import Address
+from layers.core.partitions import district_code_of
+from layers.grids.models import Grid
 from layers.staff.models import FIELD_ROLES, Assignment
 from layers.staff.names import SURNAMES, chinese_name, mobile
 
@@ -78,13 +80,16 @@ def load(stdout=None) -> None:
                 ethnicity=rng.choice(ETHNICITIES) if category == SubjectCategory.ETHNIC_MINORITY else "",
                 religion=rng.choice(RELIGIONS) if category == SubjectCategory.RELIGIOUS_FIGURE else "",
                 id_number="" if is_org else _id_number(rng), phone=mobile(rng)))
+    codes = dict(Grid.objects.filter(pk__in={s.grid_id for s in subjects}).values_list("id", "code"))
+    for s in subjects:   # each in its grid's district (layers/core/partitions.py)
+        s.district_code = district_code_of(codes.get(s.grid_id))
     Subject.objects.bulk_create(subjects, batch_size=500)
     # A year of visits: each subject roughly on its cadence, some falling behind.
     today = timezone.localdate()
     cadence = cadence_days()
     festivals = [today - dt.timedelta(days=d) for d in (300, 240, 100)]
     visits = []
-    for s in Subject.objects.order_by("id").select_related("grid").only("id", "grid_id", "grid__code", "category"):
+    for s in Subject.objects.order_by("id").only("id", "grid_id", "district_code", "category"):
         staff = staff_by_grid.get(s.grid_id) or [None]
         district = s.district_code
         every = cadence.get(s.category, 90)

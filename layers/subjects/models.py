@@ -3,8 +3,6 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.utils.translation import gettext_lazy as _
 
-from layers.core.partitions import district_code_of
-
 from .fields import EncryptedTextField
 
 
@@ -30,14 +28,18 @@ class Subject(models.Model):
     kept in step by the services and by the boundary-change hook.
 
     Field classes (public / internal / sensitive) live in classification.py; sensitive fields
-    are encrypted at rest and shown in full only on a logged reveal."""
+    are encrypted at rest and shown in full only on a logged reveal. Partitioned by district
+    (layers/core/partitions.py): no database keys to or from it, Django keeps them."""
     kind = models.CharField(_("kind"), max_length=20, choices=SubjectKind.choices, default=SubjectKind.PERSON)
     name = models.CharField(_("name"), max_length=100)
     category = models.CharField(_("category"), max_length=32, choices=SubjectCategory.choices)
     address = models.ForeignKey("addresses.Address", verbose_name=_("address"), on_delete=models.PROTECT,
-                                related_name="subjects")
+                                related_name="subjects", db_constraint=False)
     grid = models.ForeignKey("grids.Grid", verbose_name=_("micro-grid"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="subjects", editable=False)
+                             on_delete=models.PROTECT, related_name="subjects", editable=False, db_constraint=False)
+    # The district of the subject's grid (layers/core/partitions.py district_code_of), kept with the
+    # grid by the services and regrid.sql: the partition the subject and its visits live in.
+    district_code = models.CharField(max_length=6, default="000000", editable=False)
     needs = models.TextField(_("needs"), blank=True)
     contact = models.CharField(_("contact (non-sensitive)"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -57,10 +59,6 @@ class Subject(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def district_code(self) -> str:
-        """The district of the subject's grid: the partition its visits live in."""
-        return district_code_of(self.grid.code if self.grid_id else None)
 
 
 class VisitKind(models.TextChoices):
@@ -111,7 +109,7 @@ class Visit(models.Model):
 class RevealLog(models.Model):
     """Access log of sensitive values: who saw which fields of which subject, and when."""
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="reveals")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="reveals", db_constraint=False)
     fields = ArrayField(models.CharField(max_length=32))
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -34,7 +34,10 @@ SHARE_STEP = 0.1
 def subject_list(*, user, grid_id: int | None = None, category: str | None = None,
                  q: str | None = None) -> QuerySet[Subject]:
     """Subjects in the user's scope, optionally in one grid's subtree, a category, a name search."""
-    qs = Subject.objects.filter(scope_for(user).q("grid"))
+    scope = scope_for(user)
+    # The district filter adds no condition the grids do not (a subject's district is its grid's),
+    # but lets PostgreSQL read only the scope's districts' partitions.
+    qs = Subject.objects.filter(scope.q("grid"), scope.q_districts("district_code"))
     if grid_id is not None:
         grid = Grid.objects.filter(pk=grid_id).only("path").first()
         qs = qs.filter(grid__path__startswith=grid.path) if grid else qs.none()
@@ -77,7 +80,7 @@ def visit_list(*, user, subject_id: int | None = None) -> QuerySet[Visit]:
     qs = Visit.objects.filter(scope_for(user).q("subject__grid")).select_related("subject", "staff")
     if subject_id is not None:
         # One subject's visits: from its district's partition only (Visit.of).
-        subject = Subject.objects.select_related("grid").only("id", "grid_id", "grid__code").filter(pk=subject_id).first()
+        subject = Subject.objects.only("id", "district_code").filter(pk=subject_id).first()
         if subject is None:
             return qs.none()
         qs = qs.filter(district_code=subject.district_code, subject_id=subject_id)
