@@ -94,6 +94,9 @@ def partition_ensure(table: str, district: str) -> bool:
         cur.execute(f"SET LOCAL {MOVING} = 'off'")
         cur.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{part}" FOR VALUES IN (%s)', [district])
         cur.execute(_unique_index_sql(table, part))
+        # The rows moved: statistics for the new partition and the parent (see convert_sql).
+        cur.execute(f'ANALYZE "{part}"')
+        cur.execute(f'ANALYZE "{table}"')
     return True
 
 
@@ -130,7 +133,10 @@ def convert_sql(table: str, columns_sql: str, indexes: list[str]) -> list[str]:
            *indexes,
            f'INSERT INTO "{table}" OVERRIDING SYSTEM VALUE SELECT * FROM "{plain}"',
            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), coalesce(max(id), 0) + 1, false) FROM \"{table}\"",
-           f'DROP TABLE "{plain}"']
+           f'DROP TABLE "{plain}"',
+           # Autovacuum analyzes the partitions, never the partitioned parent: its statistics
+           # (what the planner reads for joins) exist only once someone runs ANALYZE on it.
+           f'ANALYZE "{table}"']
     return seq
 
 
