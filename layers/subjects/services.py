@@ -10,7 +10,6 @@ from layers.audit.services import audit_record
 from layers.core.errors import RuleViolation
 from layers.core.partitions import district_code_of
 from layers.core.sqlfiles import sql_loader
-from layers.grids.models import Grid
 
 from .classification import sensitive_fields
 from .models import RevealLog, Subject, Visit
@@ -28,9 +27,8 @@ def subject_create(*, address, name: str, category: str, **fields) -> Subject:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise RuleViolation("unknown_field", _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    grid_code = Grid.objects.filter(pk=address.grid_id).values_list("code", flat=True).first() if address.grid_id else None
-    subject = Subject(address=address, grid_id=address.grid_id, district_code=district_code_of(grid_code), name=name,
-                      category=category, **fields)
+    subject = Subject(address=address, grid_id=address.grid_id, name=name, category=category, **fields,
+                      district_code=district_code_of(address.grid.code if address.grid_id else None))
     subject.full_clean()
     subject.save()
     return subject

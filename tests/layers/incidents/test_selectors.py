@@ -53,4 +53,3 @@ def test_department_by_id_or_code(db):
     dep = Department.objects.create(code="TEST-DEP", name="测试部门")
     assert department_get(ref="TEST-DEP") == dep == department_get(ref=str(dep.pk))
     assert department_get(ref="nothing-like-it") is None
-
