@@ -9,9 +9,10 @@ PostgreSQL cluster, which the app then reads and writes unchanged.
 The parent carries no unique index and no foreign key: PostgreSQL refuses a foreign partition
 under a partitioned table that has either (the key to the parent row is kept by the services;
 Django's CASCADE is its own). Uniqueness lives on each partition instead (a local partition gets the
-table's UNIQUE_PER_PARTITION index here; a remote table carries its own), which holds the same
+table's PARTITIONED unique indexes here; a remote table carries its own), which holds the same
 rule because the unique columns determine the district (a patrol's points all lie in its grid's
-district). Queries filter by `district_code` so the planner prunes to one partition.
+district) or are unique by construction (ids from the parent's one sequence; a case number is made
+from the id). Queries filter by `district_code` so the planner prunes to one partition.
 
 In SQL the district of a grid code is `geogrid_district_code(code)` (an immutable function made by
 migration subjects/0002), the same rule as `district_code_of`.
@@ -21,12 +22,14 @@ import re
 from django.db import connection, transaction
 
 DEFAULT_DISTRICT = "000000"
-# table -> (columns of the index that is unique within a partition)
+# table -> the column lists of its indexes that are unique within a partition (the first is the
+# row's key: index "<partition>_once"; the others "<partition>_<columns>_once")
 PARTITIONED = {
-    "patrols_patrolpoint": ("patrol_id", "at"),
-    "subjects_visit": ("id",),
-    "incidents_incidentevent": ("id",),
-    "subjects_subject": ("id",),
+    "patrols_patrolpoint": (("patrol_id", "at"),),
+    "subjects_visit": (("id",),),
+    "incidents_incidentevent": (("id",),),
+    "subjects_subject": (("id",),),
+    "incidents_incident": (("id",), ("ref",)),
 }
 # `geogrid_district_code(code)`: district_code_of in SQL (made by the migrations that partition a
 # table by district; CREATE OR REPLACE, so each may run it).
@@ -70,9 +73,14 @@ def partitions_of(table: str) -> dict[str, str]:
                 for name, kind, bound in cur.fetchall()}
 
 
-def _unique_index_sql(table: str, part: str) -> str:
-    cols = ", ".join(f'"{c}"' for c in PARTITIONED[table])
-    return f'CREATE UNIQUE INDEX IF NOT EXISTS "{part}_once" ON "{part}" ({cols})'
+def _unique_index_sql(table: str, part: str) -> list[str]:
+    """The unique indexes of one partition (PARTITIONED)."""
+    out = []
+    for n, columns in enumerate(PARTITIONED[table]):
+        cols = ", ".join(f'"{c}"' for c in columns)
+        name = f"{part}_once" if n == 0 else f"{part}_{'_'.join(columns)}_once"
+        out.append(f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{part}" ({cols})')
+    return out
 
 
 @transaction.atomic
@@ -93,7 +101,8 @@ def partition_ensure(table: str, district: str) -> bool:
                     f'INSERT INTO "{part}" SELECT * FROM moved', [district])
         cur.execute(f"SET LOCAL {MOVING} = 'off'")
         cur.execute(f'ALTER TABLE "{table}" ATTACH PARTITION "{part}" FOR VALUES IN (%s)', [district])
-        cur.execute(_unique_index_sql(table, part))
+        for statement in _unique_index_sql(table, part):
+            cur.execute(statement)
         # The rows moved: statistics for the new partition and the parent (see convert_sql).
         cur.execute(f'ANALYZE "{part}"')
         cur.execute(f'ANALYZE "{table}"')
@@ -104,7 +113,7 @@ def partition_ensure(table: str, district: str) -> bool:
 def partition_attach_foreign(table: str, district: str, *, server: str, remote_table: str | None = None) -> None:
     """Make `district`'s partition of `table` the foreign table `remote_table` (default: the
     partition's own name) on the postgres_fdw `server`. The remote table must exist with the same
-    columns and its own unique index on the table's UNIQUE_PER_PARTITION columns. Refused while
+    columns and its own unique indexes on the table's PARTITIONED columns. Refused while
     the district has rows here (move them first: a foreign partition is not filled by this)."""
     _check(table, district)
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", server):
@@ -129,7 +138,7 @@ def convert_sql(table: str, columns_sql: str, indexes: list[str]) -> list[str]:
     seq = [f'ALTER TABLE "{table}" RENAME TO "{plain}"',
            f'CREATE TABLE "{table}" ({columns_sql}) PARTITION BY LIST (district_code)',
            f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT',
-           _unique_index_sql(table, f"{table}_default"),
+           *_unique_index_sql(table, f"{table}_default"),
            *indexes,
            f'INSERT INTO "{table}" OVERRIDING SYSTEM VALUE SELECT * FROM "{plain}"',
            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), coalesce(max(id), 0) + 1, false) FROM \"{table}\"",
@@ -145,18 +154,24 @@ def convert_table(schema_editor, table: str, columns_sql: str) -> None:
     its secondary indexes re-made on the new parent under their names (Django's state knows
     them), plus an index on id (the key Django reads rows by). Foreign keys of other tables to it
     are dropped (none may point at a partitioned table without a unique key): the migration marks
-    them db_constraint=False, and Django keeps them."""
+    them db_constraint=False, and Django keeps them. A unique index of the plain table (a UNIQUE
+    field) cannot stand on the parent without the district: it becomes one per partition
+    (PARTITIONED), and the migration's docstring says why the rule still holds."""
     with schema_editor.connection.cursor() as cur:
         cur.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint "
                     "WHERE confrelid = %s::regclass AND contype = 'f' ORDER BY 1, 2", [table])
         for referencing, name in cur.fetchall():
             schema_editor.execute(f'ALTER TABLE {referencing} DROP CONSTRAINT "{name}"')
-        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                    "AND tablename = %s AND indexname <> %s ORDER BY indexname", [table, f"{table}_pkey"])
+        cur.execute("SELECT i.indexname, i.indexdef, c.conname FROM pg_indexes i "
+                    "LEFT JOIN pg_constraint c ON c.conname = i.indexname AND c.conrelid = %s::regclass "
+                    "WHERE i.schemaname = current_schema() AND i.tablename = %s AND i.indexname <> %s "
+                    "ORDER BY i.indexname", [table, table, f"{table}_pkey"])
         found = cur.fetchall()
     # The new parent takes the indexes' names: free them first.
-    for name, _definition in found:
-        schema_editor.execute(f'DROP INDEX "{name}"')
-    indexes = [definition for _name, definition in found] + [f'CREATE INDEX "{table}_id" ON "{table}" (id)']
+    for name, _definition, constraint in found:
+        schema_editor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"' if constraint
+                              else f'DROP INDEX "{name}"')
+    indexes = [definition for _name, definition, _c in found if not definition.startswith("CREATE UNIQUE ")]
+    indexes.append(f'CREATE INDEX "{table}_id" ON "{table}" (id)')
     for statement in convert_sql(table, columns_sql, indexes):
         schema_editor.execute(statement)

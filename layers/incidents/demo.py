@@ -212,7 +212,8 @@ def load(stdout=None) -> None:
         running = status in ("reported", "accepted", "dispatched", "in_progress")
         incidents.append(Incident(
             ref=f"{REF_PREFIX}{n:06d}", geometry=Point(x, y, srid=settings.GEOGRID_SRID), source_crs="wgs84",
-            grid=grid, district_code=district_code_of(grid.code), description=text, incident_class=klass, type=itype, source=source, reporter=reporter,
+            grid=grid, district_code=district_code_of(grid.code), log_district=district_code_of(grid.code),
+            description=text, incident_class=klass, type=itype, source=source, reporter=reporter,
             status=status, reported_at=times["reported_at"], accepted_at=times["accepted_at"],
             resolved_at=times["resolved_at"], closed_at=times["closed_at"], deadline=times["deadline"],
             escalation_due=times["deadline"] if running else None))
@@ -258,7 +259,7 @@ def load(stdout=None) -> None:
                                             data={"score": score}))
     Incident.objects.bulk_update([i for i in incidents if i.escalation_level], ["escalation_level"], batch_size=1000)
     for event in events:   # the log lives in its case's district (layers/core/partitions.py)
-        event.district_code = event.incident.district_code
+        event.district_code = event.incident.log_district
     IncidentEvent.objects.bulk_create(events, batch_size=2000)
     Escalation.objects.bulk_create(escalations, batch_size=1000)
     Rating.objects.bulk_create(ratings, batch_size=1000)

@@ -109,16 +109,18 @@ class Incident(models.Model):
     # The system the point came in (wgs84/cgcs2000/gcj02/bd09) before conversion at the edge.
     source_crs = models.CharField(_("source coordinate system"), max_length=10, default="wgs84")
     address = models.ForeignKey("addresses.Address", verbose_name=_("address"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="incidents")
+                                on_delete=models.SET_NULL, related_name="incidents", db_constraint=False)
     # The micro-grid at intake (or after a move / boundary change while the case was open).
     grid = models.ForeignKey("grids.Grid", verbose_name=_("micro-grid"), on_delete=models.PROTECT,
-                             related_name="incidents")
-    # The district the case was reported in (layers/core/partitions.py district_code_of its grid at
-    # intake), fixed for its life: its log lives in that district's partition, so a later move to
-    # another district's grid never moves history.
+                             related_name="incidents", db_constraint=False)
+    # The district of its grid (layers/core/partitions.py district_code_of): the partition the case
+    # lives in. A move to another district's grid moves the row (_apply_location sets both).
     district_code = models.CharField(max_length=6, default="000000", editable=False)
+    # The district the case was reported in, fixed for its life: its log lives in that district's
+    # partition, so a later move never moves history (IncidentEvent.of).
+    log_district = models.CharField(max_length=6, default="000000", editable=False)
     special_grids = models.ManyToManyField("grids.Grid", verbose_name=_("special grids"), blank=True,
-                                           related_name="special_incidents")
+                                           related_name="special_incidents", db_constraint=False)
     near_boundary = models.BooleanField(_("near a grid boundary"), default=False)
     # Reported in a coverage gap (no micro-grid holds the point): routed to the deepest base grid
     # covering it (layers/grids/locate.py).
@@ -126,14 +128,15 @@ class Incident(models.Model):
     description = models.TextField(_("description"))
     incident_class = models.CharField(_("class"), max_length=16, choices=IncidentClass.choices,
                                       default=IncidentClass.GENERAL)
-    type = models.ForeignKey(IncidentType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="incidents")
+    type = models.ForeignKey(IncidentType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="incidents",
+                             db_constraint=False)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.RESIDENT)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="reported_incidents")
+                                 on_delete=models.SET_NULL, related_name="reported_incidents", db_constraint=False)
     # Where the matter came from when another grid network raised it (source party_grid): the
     # party-building grid that discovered it. `grid` is still the administrative grid that handles it.
     origin_grid = models.ForeignKey("grids.Grid", verbose_name=_("raised in grid"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="originated_incidents")
+                                    on_delete=models.PROTECT, related_name="originated_incidents", db_constraint=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -211,12 +214,12 @@ class IncidentEvent(models.Model):
     @classmethod
     def of(cls, incident: Incident):
         """The log of one case, read from its district's partition only."""
-        return cls.objects.filter(district_code=incident.district_code, incident=incident)
+        return cls.objects.filter(district_code=incident.log_district, incident=incident)
 
 
 class Escalation(models.Model):
     """One step up the whistle path. The level it reached must acknowledge, act and feed back."""
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="escalations")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="escalations", db_constraint=False)
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
     grid = models.ForeignKey("grids.Grid", verbose_name=_("grid of that level"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
@@ -237,7 +240,7 @@ class Escalation(models.Model):
 
 class Rating(models.Model):
     """一事一评: the reporter or a resident rates the handling once the case is resolved."""
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="ratings")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="ratings", db_constraint=False)
     score = models.PositiveSmallIntegerField(_("satisfaction"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     note = models.TextField(_("note"), blank=True)
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -250,7 +253,7 @@ class Rating(models.Model):
 
 class Photo(models.Model):
     """A photo of the scene, re-encoded at upload so no EXIF (GPS, camera, owner) survives."""
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="photos")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="photos", db_constraint=False)
     file = models.FileField(upload_to="incidents/photos/%Y/%m/")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -264,7 +267,7 @@ class IntakeKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     body_hash = models.CharField(max_length=64)
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

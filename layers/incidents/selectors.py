@@ -40,8 +40,10 @@ def incident_list(*, user, status: str | list[str] | None = None, incident_class
                   grid: int | None = None, source: str | None = None) -> QuerySet[Incident]:
     """The incidents in the user's grid subtree, filtered. `type` matches a type or its category
     (id or code); `since`/`until` bound reported_at (until exclusive); `grid` limits to a subtree.
-    A small scope filters by its grid ids, so a street's newest page reads the street's rows only."""
-    qs = Incident.objects.filter(scope_for(user).q_grid_ids("grid"))
+    A small scope filters by its grid ids, so a street's newest page reads the street's rows only,
+    and by its districts, so only their partitions are read (a case lives in its grid's district)."""
+    scope = scope_for(user)
+    qs = Incident.objects.filter(scope.q_grid_ids("grid"), scope.q_districts())
     if status:
         qs = qs.filter(status__in=[status] if isinstance(status, str) else list(status))
     if incident_class:
@@ -80,7 +82,8 @@ def incident_get(*, user, pk) -> Incident:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404
-    incident = (with_overdue(Incident.objects.filter(scope_for(user).q("grid"), pk=pk))
+    scope = scope_for(user)
+    incident = (with_overdue(Incident.objects.filter(scope.q("grid"), scope.q_districts(), pk=pk))
                 .select_related("grid", "type", "type__parent", "reporter", "address").first())
     if incident is None:
         raise Http404

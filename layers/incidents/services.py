@@ -86,7 +86,7 @@ def _log(incident: Incident, kind: str, *, user=None, role: str | None = None, f
     event = IncidentEvent(incident=incident, kind=kind, actor=user if user and user.pk else None,
                           role=role if role is not None else _acting_role(user, incident),
                           at=timezone.now(), from_status=from_status, to_status=to_status, note=note or "",
-                          data=data or {}, district_code=incident.district_code)
+                          data=data or {}, district_code=incident.log_district)
     event.full_clean()
     event.save()
     return event
@@ -176,6 +176,7 @@ def incident_create(*, user=None, lon=None, lat=None, crs: str | None = "wgs84",
         reporter = user
     incident = Incident(geometry=Point(x, y, srid=settings.GEOGRID_SRID), source_crs=crs, address=address,
                         grid_id=located.route["id"], district_code=district_code_of(located.route["code"]),
+                        log_district=district_code_of(located.route["code"]),
                         near_boundary=located.near_boundary, in_gap=located.gap,
                         description=description.strip(), incident_class=incident_class, type=itype,
                         source=source, reporter=reporter, status=Status.REPORTED, reported_at=now,
@@ -334,6 +335,9 @@ def incident_transition(*, incident: Incident, user, to: str, note: str = "", ex
 def _apply_location(incident: Incident, located: Location) -> dict:
     before = {"grid": incident.grid.code, "special": sorted(incident.special_grids.values_list("code", flat=True))}
     incident.grid_id = located.route["id"]
+    # The case lives in its grid's district: a move across a district line moves the row to that
+    # district's partition (its log stays where it was reported: log_district).
+    incident.district_code = district_code_of(located.route["code"])
     incident.near_boundary = located.near_boundary
     incident.in_gap = located.gap
     incident.full_clean()

@@ -31,7 +31,8 @@ class Client(models.Model):
 class ServiceRequest(models.Model):
     """A request a client posted: the incident it became and the token the client may poll."""
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="requests")
-    incident = models.OneToOneField("incidents.Incident", on_delete=models.PROTECT, related_name="open311_request")
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.PROTECT, related_name="open311_request",
+                                    db_constraint=False)
     token = models.CharField(max_length=36, unique=True)
     address_string = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -69,5 +69,6 @@ class PatrolPoint(models.Model):
 class PatrolReport(models.Model):
     """An incident reported during a patrol ("report what I see")."""
     patrol = models.ForeignKey(Patrol, on_delete=models.PROTECT, related_name="reports")
-    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="patrol_report")
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="patrol_report",
+                                    db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)

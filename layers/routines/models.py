@@ -75,7 +75,8 @@ class Decision(models.Model):
                               on_delete=models.PROTECT, related_name="+")
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     incident = models.OneToOneField("incidents.Incident", verbose_name=_("incident"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="meeting_decision")
+                                    on_delete=models.PROTECT, related_name="meeting_decision",
+                                    db_constraint=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_note = models.TextField(_("result"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -1,7 +1,8 @@
 """The incident log partitioned by district (layers/core/partitions.py, migration incidents/0007):
-a case keeps the district it was reported in, its log lands and is read there (EXPLAIN), a
-district gets its own partition without losing a row while the log stays append-only, a case
-moved into another district keeps its log, and Django keeps the keys the table no longer has."""
+a case's log lives in the district it was reported in (`log_district`), lands and is read there
+(EXPLAIN), a district gets its own partition without losing a row while the log stays append-only,
+a case moved into another district keeps its log where it was, and Django keeps the keys the table
+no longer has. The cases themselves: test_incident_partitions.py."""
 import datetime as dt
 
 import pytest
@@ -41,7 +42,7 @@ def refused(statement: str) -> bool:
 
 def test_a_cases_log_lives_and_is_read_in_its_districts_partition(case, client):
     incident, head = case
-    assert incident.district_code == DISTRICT
+    assert incident.district_code == incident.log_district == DISTRICT
     logged = rows_in(TABLE, f"incident_id = {incident.pk}")
     assert logged >= 2 and rows_in(f"{TABLE}_default") == logged
     # The district gets a partition of its own: the rows move, the log stays append-only.
@@ -65,7 +66,7 @@ def test_a_cases_log_lives_and_is_read_in_its_districts_partition(case, client):
     assert rows_in(f"{TABLE}_{DISTRICT}") == logged + 1 and IncidentEvent.of(incident).count() == logged + 1
 
 
-def test_a_case_moved_into_another_district_keeps_its_district_and_its_log(case):
+def test_a_case_moved_into_another_district_keeps_its_log_where_it_was_reported(case):
     incident, head = case
     partition_ensure(TABLE, DISTRICT)
     elsewhere = grid_create(parent=None, level=4, name="外区网格", code="310999001001001",
@@ -73,7 +74,7 @@ def test_a_case_moved_into_another_district_keeps_its_district_and_its_log(case)
     assert elsewhere.pk
     incident_move(incident=incident, user=head, lon=120.01, lat=30.005)
     incident = Incident.objects.get(pk=incident.pk)
-    assert incident.grid_id == elsewhere.pk and incident.district_code == DISTRICT
+    assert incident.grid_id == elsewhere.pk and incident.district_code == "310999" and incident.log_district == DISTRICT
     assert IncidentEvent.of(incident).count() == rows_in(TABLE, f"incident_id = {incident.pk}") >= 3
     assert rows_in(f"{TABLE}_default") == 0
 

@@ -1,0 +1,15 @@
+"""The key to the case moves to Django (db_constraint=False): cases are partitioned by district
+(incidents/0008, which dropped the database key), and no key may point at a partitioned table
+without a unique key. State only."""
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("patrols", "0002_patrolpoint_partitioned"), ("incidents", "0008_incident_partitioned")]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(model_name="patrolreport", name="incident",
+                                  field=models.OneToOneField(db_constraint=False, on_delete=models.deletion.CASCADE, related_name="patrol_report", to="incidents.incident")),
+        ]),
+    ]
