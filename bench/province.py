@@ -232,6 +232,7 @@ def _without_indexes(cur, table: str):
 def load(p: Province, srid: int) -> dict:
     """Fill the (migrated, empty or stale) database with the province unless it holds it already.
     Returns the counts of what it holds."""
+    from django.core.management import call_command
     from django.db import connection
 
     from layers.incidents.taxonomy import taxonomy_ensure
@@ -244,6 +245,10 @@ def load(p: Province, srid: int) -> dict:
             _load(cur, p, srid, taxonomy_ensure)
             cur.execute("INSERT INTO bench_meta VALUES ('province', %s) ON CONFLICT (key) DO UPDATE "
                         "SET value = EXCLUDED.value", [p.name])
+    # The layout a deployment runs (`make run` does the same): each district in its own partition
+    # of every partitioned table. Idempotent; the first call on a loaded database moves its rows.
+    call_command("partitions_ensure", verbosity=0)
+    with connection.cursor() as cur:
         counts = {}
         for table in ("grids_grid", "addresses_address", "incidents_incident", "incidents_incidentevent",
                       "subjects_subject", "subjects_visit", "staff_assignment", "patrols_patrolpoint"):
@@ -254,9 +259,14 @@ def load(p: Province, srid: int) -> dict:
 
 def _load(cur, p: Province, srid: int, taxonomy_ensure) -> None:
     rng = np.random.default_rng(SEED + 1)
+    # The tables keyed to cases and subjects by Django only (partitioned parents have no foreign
+    # keys, layers/core/partitions.py) are named: CASCADE does not reach them.
     cur.execute("TRUNCATE addresses_addressspecialgrid, addresses_address, grids_gridpiece, grids_gridversion, "
                 "grids_gridcode, grids_grid, incidents_incident, incidents_incidentevent, subjects_subject, "
-                "subjects_visit, staff_assignment, patrols_patrol, patrols_patrolpoint RESTART IDENTITY CASCADE")
+                "subjects_visit, staff_assignment, patrols_patrol, patrols_patrolpoint, "
+                "incidents_incident_special_grids, incidents_escalation, incidents_rating, incidents_photo, "
+                "incidents_intakekey, open311_servicerequest, patrols_patrolreport, residents_publicreport, "
+                "routines_decision, subjects_reveallog RESTART IDENTITY CASCADE")
     # A database the growth run has used holds audit rows of its staff (their logins): they go with them.
     cur.execute("DELETE FROM audit_auditevent WHERE user_id IN (SELECT id FROM auth_user WHERE username LIKE 'p-%%')")
     cur.execute("DELETE FROM auth_user WHERE username LIKE 'p-%%'")
@@ -342,17 +352,17 @@ def _people_and_cases(cur, p: Province, rng, taxonomy_ensure) -> None:
             (base + dt.timedelta(days=int(days[k]) + 2)).isoformat() if st[k] == "closed" else "\\N")
            for k in range(len(pick))))
     # Each case in the district it was reported in, its log beside it (layers/core/partitions.py).
-    cur.execute("UPDATE incidents_incident i SET district_code = geogrid_district_code(g.code) "
-                "FROM grids_grid g WHERE g.id = i.grid_id")
+    cur.execute("UPDATE incidents_incident i SET district_code = geogrid_district_code(g.code), "
+                "log_district = geogrid_district_code(g.code) FROM grids_grid g WHERE g.id = i.grid_id")
     for d in inc_idx:
         cur.execute(d)
     ev_idx = _without_indexes(cur, "incidents_incidentevent")
     cur.execute("INSERT INTO incidents_incidentevent (kind, role, at, from_status, to_status, note, data, incident_id, "
                 "district_code) "
-                "SELECT 'created', 'grid_member', reported_at, '', 'reported', '', '{}'::jsonb, id, district_code "
+                "SELECT 'created', 'grid_member', reported_at, '', 'reported', '', '{}'::jsonb, id, log_district "
                 "FROM incidents_incident "
                 "UNION ALL SELECT 'transition', 'grid_head', reported_at + interval '1 hour', 'reported', status, '', "
-                "'{}'::jsonb, id, district_code FROM incidents_incident WHERE status <> 'reported'")
+                "'{}'::jsonb, id, log_district FROM incidents_incident WHERE status <> 'reported'")
     for d in ev_idx:
         cur.execute(d)
     # Subjects at one address in twenty, two visits each by the grid's head.
