@@ -184,6 +184,8 @@ def _write(report: AssignmentReport, parts: list[dict], *, point: str, params: d
             # the next run rather than overwritten with a stale answer.
             cur.execute(f"""UPDATE addresses_address a
                 SET grid_id = nullif(c.new_grid, 0), edge_distance_m = nullif(c.edge_m, 'NaN'),
+                    district_code = geogrid_district_code((SELECT g.code FROM grids_grid g
+                                                           WHERE g.id = nullif(c.new_grid, 0))),
                     near_boundary = coalesce(nullif(c.edge_m, 'NaN') <= %(near)s, false),
                     assigned_at = clock_timestamp()
                 FROM {changes} c

@@ -17,7 +17,8 @@ class Address(models.Model):
     """A standard address (标准地址 of 一标三实) with its point and its micro-grid.
 
     `grid` is the current micro-grid (a leaf base grid) holding the point; null means the
-    point lies in no micro-grid: a coverage gap, listed by the assignment report."""
+    point lies in no micro-grid: a coverage gap, listed by the assignment report. Partitioned by
+    its grid's district (layers/core/partitions.py): no database keys to or from it, Django keeps them."""
     full_text = models.CharField(_("full address"), max_length=300)
     # The registry's own id of the row (编号): re-importing a corrected registry updates the
     # address with that id instead of adding a second one.
@@ -36,7 +37,10 @@ class Address(models.Model):
     # The system the point was given in before conversion at the edge (wgs84/cgcs2000/gcj02/bd09).
     source_crs = models.CharField(_("source coordinate system"), max_length=10, default="wgs84")
     grid = models.ForeignKey("grids.Grid", verbose_name=_("micro-grid"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="addresses")
+                             on_delete=models.PROTECT, related_name="addresses", db_constraint=False)
+    # The district of its micro-grid (layers/core/partitions.py district_code_of), the partition it
+    # lives in; '000000' while it has none. Set with the grid by the assignment.
+    district_code = models.CharField(max_length=6, default="000000", editable=False)
     near_boundary = models.BooleanField(_("near a grid boundary"), default=False)
     edge_distance_m = models.FloatField(_("distance to grid edge (m)"), null=True, blank=True)
     # When the assignment (grid, near-boundary flag or edge distance) last changed.
@@ -59,7 +63,7 @@ class Address(models.Model):
 class AddressSpecialGrid(models.Model):
     """An address lies in a special grid (business district, religious site...). Special grids
     overlay the base tiling, so an address may be in several; rebuilt by the assignment."""
-    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="special_links")
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="special_links", db_constraint=False)
     grid = models.ForeignKey("grids.Grid", on_delete=models.CASCADE, related_name="special_address_links")
 
     class Meta:

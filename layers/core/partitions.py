@@ -30,6 +30,7 @@ PARTITIONED = {
     "incidents_incidentevent": (("id",),),
     "subjects_subject": (("id",),),
     "incidents_incident": (("id",), ("ref",)),
+    "addresses_address": (("id",),),
 }
 # `geogrid_district_code(code)`: district_code_of in SQL (made by the migrations that partition a
 # table by district; CREATE OR REPLACE, so each may run it).

@@ -64,7 +64,8 @@ def address_for_field_staff(*, user, pk):
     """An address in a micro-grid where the user works as field staff, or None."""
     from layers.addresses.models import Address
 
-    return Address.objects.filter(scope_for(user).q("grid", roles=FIELD_ROLES), pk=pk).first()
+    scope = scope_for(user)
+    return Address.objects.filter(scope.q("grid", roles=FIELD_ROLES), scope.q_districts(), pk=pk).first()
 
 
 def reveal_log_list(*, user, subject_id: int | None = None) -> QuerySet[RevealLog]:

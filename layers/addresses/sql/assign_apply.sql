@@ -2,7 +2,8 @@
 -- new one (coverage gaps; usually none), add them to the diff, and bring the special-grid links
 -- up to date with the special grids found by assign_special.sql.
 UPDATE addresses_address a
-SET grid_id = NULL, edge_distance_m = NULL, near_boundary = false, assigned_at = clock_timestamp()
+SET grid_id = NULL, district_code = '000000', edge_distance_m = NULL, near_boundary = false,
+    assigned_at = clock_timestamp()
 FROM {lost} l
 WHERE a.id = l.id;
 

@@ -46,7 +46,8 @@ def _load(points: np.ndarray) -> None:
 
 def _state() -> dict:
     with connection.cursor() as cur:
-        cur.execute("SELECT id, grid_id, edge_distance_m, near_boundary FROM addresses_address ORDER BY id")
+        cur.execute("SELECT id, grid_id, edge_distance_m, near_boundary, district_code FROM addresses_address "
+                    "ORDER BY id")
         rows = {r[0]: r[1:] for r in cur.fetchall()}
         cur.execute("SELECT address_id, grid_id FROM addresses_addressspecialgrid ORDER BY 1, 2")
         return {"rows": rows, "special": cur.fetchall()}
@@ -55,7 +56,7 @@ def _state() -> dict:
 def _assert_same(a: dict, b: dict) -> None:
     assert a["rows"].keys() == b["rows"].keys()
     diff = [(i, a["rows"][i], b["rows"][i]) for i in a["rows"]
-            if a["rows"][i][0] != b["rows"][i][0] or a["rows"][i][2] != b["rows"][i][2]
+            if a["rows"][i][0] != b["rows"][i][0] or a["rows"][i][2:] != b["rows"][i][2:]
             or (a["rows"][i][1] is None) != (b["rows"][i][1] is None)
             or (a["rows"][i][1] is not None and abs(a["rows"][i][1] - b["rows"][i][1]) > 0.011)]
     assert not diff, f"{len(diff)} points differ, e.g. {diff[:5]}"

@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from layers.addresses.models import Address
 from layers.addresses.services import address_create
 from layers.core.partitions import partition_ensure, partitions_of
+from layers.grids.models import Grid
 from layers.grids.services import grid_create
 from layers.staff.models import Role
 from layers.staff.scope import scope_for
@@ -91,4 +92,5 @@ def test_an_aggregate_over_subjects_groups_by_every_selected_column(subject):
     rows = list(Subject.objects.annotate(visit_count=Count("visits")).filter(pk=s.pk))
     assert [(r.name, r.visit_count) for r in rows] == [("分区对象乙", 1)]
     assert not connection.features.allows_group_by_selected_pks_on_model(Subject)
-    assert connection.features.allows_group_by_selected_pks_on_model(Address)
+    assert not connection.features.allows_group_by_selected_pks_on_model(Address)
+    assert connection.features.allows_group_by_selected_pks_on_model(Grid)
