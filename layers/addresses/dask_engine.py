@@ -30,6 +30,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
 
 from layers.core.cluster import dask_client, database_dsn
+from layers.core.partitions import district_code_of
 from layers.grids.locate import edge_rank
 
 from .dask_tasks import assign_tile
@@ -38,7 +39,8 @@ from .services import AssignmentReport, _filters, sql
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _COPY_TRAILER = b"\xff\xff"
 _CHANGE = np.dtype([("n", ">i2"), ("l0", ">i4"), ("id", ">i8"), ("l1", ">i4"), ("old", ">i8"),
-                    ("l2", ">i4"), ("new", ">i8"), ("l3", ">i4"), ("edge", ">f8")])
+                    ("l2", ">i4"), ("new", ">i8"), ("l3", ">i4"), ("edge", ">f8"), ("l4", ">i4"),
+                    ("district", ">i8")])
 _PAIR = np.dtype([("n", ">i2"), ("l0", ">i4"), ("a", ">i8"), ("l1", ">i4"), ("g", ">i8")])
 
 
@@ -65,7 +67,7 @@ def _pg_micros(value: dt.datetime) -> int:
 
 def grid_payload(*, grid_filter: str = "TRUE", special_filter: str = "TRUE", params: dict | None = None) -> dict:
     """The grids every worker gets: current micro-grids (WKB, rank under the edge rule, last
-    change in microseconds) and current special grids."""
+    change in microseconds, district code as a number for the write) and current special grids."""
     with connection.cursor() as cur:
         cur.execute(f"""SELECT g.id, g.code, g.level, ST_AsBinary(g.geometry), g.updated_at
                         FROM grids_grid g WHERE g.id IN (SELECT id FROM grids_micro) AND {grid_filter}
@@ -78,6 +80,7 @@ def grid_payload(*, grid_filter: str = "TRUE", special_filter: str = "TRUE", par
     rows = [(r[0], r[1], None, r[2]) for r in micro]   # edge_rank reads code at 1, level at 3
     return {"key": uuid.uuid4().hex, "ids": [r[0] for r in micro], "wkb": [bytes(r[3]) for r in micro],
             "rank": edge_rank(rows).tolist() if rows else [], "updated": [_pg_micros(r[4]) for r in micro],
+            "districts": [int(district_code_of(r[1])) for r in micro],
             "special_ids": [r[0] for r in special], "special_wkb": [bytes(r[1]) for r in special]}
 
 
@@ -147,19 +150,28 @@ def addresses_assign_dask(*, area: GEOSGeometry | None = None, force: bool = Fal
     steps["tasks_read_s"] = round(sum(p["read_s"] for p in parts), 3)   # summed over tasks
     steps["tasks_join_s"] = round(sum(p["join_s"] for p in parts), 3)
     computed = time.perf_counter()
-    _write(report, parts, point=point, params=params, gap_limit=gap_limit)
+    _write(report, parts, point=point, params=params, gap_limit=gap_limit,
+           districts=(np.array(payload["ids"], dtype=np.int64), np.array(payload["districts"], dtype=np.int64)))
     report.seconds = round(time.perf_counter() - started, 3)
     report.compute_seconds = round(computed - started, 3)
     return report
 
 
 @transaction.atomic
-def _write(report: AssignmentReport, parts: list[dict], *, point: str, params: dict, gap_limit: int) -> None:
+def _write(report: AssignmentReport, parts: list[dict], *, point: str, params: dict, gap_limit: int,
+           districts: tuple[np.ndarray, np.ndarray]) -> None:
+    """Write the changed rows. `districts`: the micro-grids' ids (ascending) and their district
+    codes as numbers; each row takes its new grid's (0 for none), so the row lands in the
+    partition of its grid's district (layers/core/partitions.py) without a lookup per row."""
     steps = report.steps
     ids = np.concatenate([p["id"] for p in parts]) if parts else np.array([], dtype=np.int64)
     old = np.concatenate([p["old"] for p in parts]) if parts else ids
     new = np.concatenate([p["new"] for p in parts]) if parts else ids
     edge = np.concatenate([p["edge"] for p in parts]) if parts else np.array([], dtype=float)
+    grid_ids, grid_districts = districts
+    at = np.clip(np.searchsorted(grid_ids, new), 0, max(len(grid_ids) - 1, 0))
+    district = (np.where((new != 0) & (grid_ids[at] == new), grid_districts[at], 0) if len(grid_ids)
+                else np.zeros(len(new), dtype=np.int64))
     report.considered = sum(p["considered"] for p in parts)
     report.assigned = sum(p["assigned"] for p in parts)
     report.near_boundary = sum(p["near"] for p in parts)
@@ -168,11 +180,12 @@ def _write(report: AssignmentReport, parts: list[dict], *, point: str, params: d
     changes, special = f"addresses_dask_changes_{tag}", f"addresses_dask_special_{tag}"
     with connection.cursor() as cur:
         t = time.perf_counter()
-        cur.execute(f"CREATE TEMP TABLE {changes} (id bigint, old_grid bigint, new_grid bigint, edge_m float8) "
+        cur.execute(f"CREATE TEMP TABLE {changes} (id bigint, old_grid bigint, new_grid bigint, edge_m float8, "
+                    f"new_district bigint) "
                     f"ON COMMIT DROP; CREATE TEMP TABLE {special} (address_id bigint, grid_id bigint) ON COMMIT DROP")
         if len(ids):
-            _copy_binary(cur.cursor, changes, "id, old_grid, new_grid, edge_m", _CHANGE,
-                         {"id": ids, "old": old, "new": new, "edge": edge})
+            _copy_binary(cur.cursor, changes, "id, old_grid, new_grid, edge_m, new_district", _CHANGE,
+                         {"id": ids, "old": old, "new": new, "edge": edge, "district": district})
             cur.execute(f"ANALYZE {changes}")
             if len(ids) * 10 < report.considered:
                 # A few changed rows among many: PostgreSQL prices a hash join (a scan of the whole
@@ -184,8 +197,7 @@ def _write(report: AssignmentReport, parts: list[dict], *, point: str, params: d
             # the next run rather than overwritten with a stale answer.
             cur.execute(f"""UPDATE addresses_address a
                 SET grid_id = nullif(c.new_grid, 0), edge_distance_m = nullif(c.edge_m, 'NaN'),
-                    district_code = geogrid_district_code((SELECT g.code FROM grids_grid g
-                                                           WHERE g.id = nullif(c.new_grid, 0))),
+                    district_code = lpad(c.new_district::text, 6, '0'),
                     near_boundary = coalesce(nullif(c.edge_m, 'NaN') <= %(near)s, false),
                     assigned_at = clock_timestamp()
                 FROM {changes} c
