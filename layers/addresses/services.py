@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from layers.core.crs import normalise_crs, to_storage
 from layers.core.errors import RuleViolation
 from layers.core.sqlfiles import sql_loader
-from layers.grids.models import Grid
 
 from .models import Address, AddressKind
 from .normalise import normalise_address
@@ -268,11 +267,10 @@ def addresses_reassign_for_grids(*, grid_ids: list[int], area: GEOSGeometry | No
 
         return addresses_assign_dask(area=area)
     if area is None:
-        geoms = [g.geometry for g in Grid.objects.filter(pk__in=grid_ids)]
-        ids = list(Address.objects.filter(grid_id__in=grid_ids).values_list("pk", flat=True))
-        for geom in geoms:
-            ids += list(Address.objects.filter(geometry__intersects=geom).values_list("pk", flat=True))
-        return addresses_assign_ids(ids=sorted(set(ids)))
+        with connection.cursor() as cur:
+            cur.execute(sql("reassign_ids"), {"ids": list(grid_ids)})
+            ids = [r[0] for r in cur.fetchall()]
+        return addresses_assign_ids(ids=ids)
     return addresses_assign_area(area=area)
 
 

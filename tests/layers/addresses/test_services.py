@@ -4,7 +4,7 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Point
 
 from layers.addresses.models import Address
-from layers.addresses.services import address_create, addresses_assign_all
+from layers.addresses.services import address_create, addresses_assign_all, addresses_reassign_for_grids
 from layers.core.crs import from_storage
 from layers.grids.models import Grid
 from layers.grids.locate import locate
@@ -113,6 +113,19 @@ def test_boundary_change_reassigns_only_the_changed_area(town, demo_grids):
     moving.refresh_from_db(); elsewhere.refresh_from_db()
     assert moving.grid_id == town["east"].pk
     assert elsewhere.grid_id is None
+
+
+def test_reassigning_named_grids_without_an_area_takes_their_addresses_and_their_points(town, demo_grids):
+    """The hook's form without a changed area: the addresses assigned to the grids, and those whose
+    point lies in them, are placed again; nothing else is touched."""
+    wrong = add("挂错网格", 120.0045, 30.005)        # in west, stored under east
+    lost = add("未分配", 120.007, 30.005)            # in east, stored with no grid
+    elsewhere = add("别处", 121.4452, 31.2221)
+    Address.objects.filter(pk=wrong.pk).update(grid=town["east"])
+    report = addresses_reassign_for_grids(grid_ids=[town["east"].pk])
+    got = dict(Address.objects.filter(pk__in=[wrong.pk, lost.pk, elsewhere.pk]).values_list("pk", "grid_id"))
+    assert got == {wrong.pk: town["west"].pk, lost.pk: town["east"].pk, elsewhere.pk: None}
+    assert report.considered == 2
 
 
 def test_special_grids_containing_the_address_are_recorded(demo_grids):
