@@ -157,17 +157,24 @@ def convert_table(schema_editor, table: str, columns_sql: str) -> None:
     are dropped (none may point at a partitioned table without a unique key): the migration marks
     them db_constraint=False, and Django keeps them. A unique index of the plain table (a UNIQUE
     field) cannot stand on the parent without the district: it becomes one per partition
-    (PARTITIONED), and the migration's docstring says why the rule still holds."""
+    (PARTITIONED), and the migration's docstring says why the rule still holds. A unique index
+    PARTITIONED does not list is refused before anything changes: it would be lost silently."""
     with schema_editor.connection.cursor() as cur:
-        cur.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint "
-                    "WHERE confrelid = %s::regclass AND contype = 'f' ORDER BY 1, 2", [table])
-        for referencing, name in cur.fetchall():
-            schema_editor.execute(f'ALTER TABLE {referencing} DROP CONSTRAINT "{name}"')
         cur.execute("SELECT i.indexname, i.indexdef, c.conname FROM pg_indexes i "
                     "LEFT JOIN pg_constraint c ON c.conname = i.indexname AND c.conrelid = %s::regclass "
                     "WHERE i.schemaname = current_schema() AND i.tablename = %s AND i.indexname <> %s "
                     "ORDER BY i.indexname", [table, table, f"{table}_pkey"])
         found = cur.fetchall()
+        listed = set(PARTITIONED.get(table, ()))
+        for name, definition, _c in found:
+            columns = re.search(r"\(([^()]*)\)\s*$", definition)
+            if definition.startswith("CREATE UNIQUE ") and (
+                    columns is None or tuple(c.strip().strip('"') for c in columns.group(1).split(",")) not in listed):
+                raise ValueError(f"{table}: unique index {name} is not kept per partition (add it to PARTITIONED)")
+        cur.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                    "WHERE confrelid = %s::regclass AND contype = 'f' ORDER BY 1, 2", [table])
+        for referencing, name in cur.fetchall():
+            schema_editor.execute(f'ALTER TABLE {referencing} DROP CONSTRAINT "{name}"')
     # The new parent takes the indexes' names: free them first.
     for name, _definition, constraint in found:
         schema_editor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"' if constraint

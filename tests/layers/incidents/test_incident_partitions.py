@@ -70,6 +70,23 @@ def test_a_case_number_is_unique_within_a_partition(case):
     assert Incident.objects.filter(ref=incident.ref).count() == 1
 
 
+def test_a_conversion_refuses_a_unique_index_it_would_not_keep(db):
+    """convert_table keeps a UNIQUE field only as the per-partition indexes PARTITIONED lists;
+    any other would vanish with the plain table, so it is refused before anything changes."""
+    from layers.core.partitions import convert_table
+
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE guard_plain (id bigint PRIMARY KEY, code text UNIQUE, "
+                    "district_code varchar(6) NOT NULL DEFAULT '000000')")
+    with pytest.raises(ValueError, match="guard_plain_code_key"), connection.schema_editor() as editor:
+        convert_table(editor, "guard_plain", "id bigint NOT NULL, code text, district_code varchar(6) NOT NULL")
+    with connection.cursor() as cur:
+        cur.execute("SELECT relkind FROM pg_class WHERE relname = 'guard_plain'")
+        assert cur.fetchone()[0] == "r"
+        cur.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'guard_plain_code_key'")
+        assert cur.fetchone()[0] == 1
+
+
 def test_a_case_moved_across_a_district_line_moves_its_row_and_its_readers(case, elsewhere, make_user):
     incident, head = case
     for district in (DISTRICT, OTHER):
