@@ -7,7 +7,10 @@ DEFAULT partition, every row and id kept, its indexes under their names.
 
 The case number (`ref`, UNIQUE) cannot be unique on the parent without the district: it is unique
 in each partition (PARTITIONED), and across partitions by construction, as intake makes it from the
-case's id (one sequence for the whole table) and the demo from its own prefix and counter. The keys
+case's id (one sequence for the whole table) and the demo from its own prefix and counter. The
+model keeps unique=True (its validation asks the database before a save), but no constraint of
+Django's name exists any more: a later migration that alters `ref` must say so in SQL of its own
+(SeparateDatabaseAndState), as this one does. The keys
 from the table (address, grid, type, reporter, raising grid, special grids) and to it (escalations,
 ratings, photos, intake keys, Open311 requests, patrol reports, public reports, meeting decisions)
 move to Django (db_constraint=False), as a partitioned table without a unique key and a foreign

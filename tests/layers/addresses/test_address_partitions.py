@@ -15,6 +15,7 @@ from layers.addresses.services import address_create, addresses_assign_all
 from layers.core.partitions import partition_ensure, partitions_of
 from layers.grids.services import grid_create
 from layers.staff.models import Role
+from layers.staff.scope import scope_for
 from layers.subjects.selectors import address_for_field_staff
 from tests.support import GRID_A, plan_of, rows_in
 
@@ -41,7 +42,6 @@ def test_an_address_lives_in_its_grids_district_and_a_field_read_names_it(addres
     partition_ensure(TABLE, OTHER)
     member = make_user("addr-part-member", Role.GRID_MEMBER, demo_grids[GRID_A])
     assert address_for_field_staff(user=member, pk=address.pk).pk == address.pk
-    from layers.staff.scope import scope_for
     scope = scope_for(member)
     plan = plan_of(Address.objects.filter(scope.q("grid"), scope.q_districts(), pk=address.pk))
     assert f"{TABLE}_{DISTRICT}" in plan and f"{TABLE}_{OTHER}" not in plan and f"{TABLE}_default" not in plan, plan
